@@ -1,0 +1,518 @@
+"""Products: the why and the what. A product is an asset in the ownership registry; the asset's
+owner is the product manager.
+
+Single-row rules live here and in the database: every range the forms check is also a
+CheckConstraint, the RICE, ICE and risk scores are generated columns computed by the database
+(so lists sort by score in SQL), and every editable row carries a version for compare-and-set
+saves (see products/services.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from roleplan.ownership.models import Asset
+
+
+class ProductKind(models.TextChoices):
+    SOLUTION = "solution", "Ready-made solution sold to other companies"
+    CUSTOMER_APP = "customer_app", "Customer-facing app or website"
+    COMPONENT = "component", "Component of an IT system"
+    CATEGORY = "category", "Category of product or service"
+
+
+class Stage(models.TextChoices):
+    IDEATION = "ideation", "Ideation"
+    DEVELOPMENT = "development", "Development"
+    LAUNCH = "launch", "Launch"
+    GROWTH = "growth", "Growth"
+    MATURITY = "maturity", "Maturity"
+    SUNSET = "sunset", "Sunset"
+
+
+def count_of(queryset: models.QuerySet) -> Coalesce:
+    """COUNT(*) of a subquery correlated on its product, as an integer annotation."""
+    counted = queryset.order_by().values("product").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+class ProductQuerySet(models.QuerySet):
+    def with_can_edit(self, user) -> ProductQuerySet:
+        """Annotate `can_edit`: owner, staff or one of the editors, decided in SQL."""
+        if not (user.is_authenticated and user.is_active):
+            return self.annotate(can_edit=Value(False, output_field=models.BooleanField()))
+        if user.is_staff:
+            return self.annotate(can_edit=Value(True, output_field=models.BooleanField()))
+        is_editor = Exists(
+            Product.editors.through.objects.filter(product_id=OuterRef("pk"), user_id=user.pk)
+        )
+        return self.annotate(
+            can_edit=models.ExpressionWrapper(
+                Q(asset__owner_id=user.pk) | Q(is_editor), output_field=models.BooleanField()
+            )
+        )
+
+    def for_page(self, user) -> ProductQuerySet:
+        return self.select_related("asset", "asset__owner").with_can_edit(user)
+
+    def with_roadmap_counts(self) -> ProductQuerySet:
+        """Open items per horizon, as subqueries so other counts cannot multiply them."""
+        open_items = RoadmapItem.objects.filter(product=OuterRef("pk")).exclude(
+            status__in=[Status.SHIPPED, Status.DROPPED]
+        )
+        return self.annotate(
+            now_count=count_of(open_items.filter(horizon=Horizon.NOW)),
+            next_count=count_of(open_items.filter(horizon=Horizon.NEXT)),
+            later_count=count_of(open_items.filter(horizon=Horizon.LATER)),
+        )
+
+    def for_list(self, user) -> ProductQuerySet:
+        return (
+            self.for_page(user)
+            .with_roadmap_counts()
+            .annotate(
+                kpi_count=count_of(Kpi.objects.filter(product=OuterRef("pk"))),
+                open_risk_count=count_of(
+                    ProductRisk.objects.filter(product=OuterRef("pk")).exclude(
+                        status=RiskStatus.CLOSED
+                    )
+                ),
+            )
+            .order_by(Lower("asset__name"))
+        )
+
+    def owned_or_edited_by(self, user) -> ProductQuerySet:
+        return self.filter(Q(asset__owner=user) | Q(editors=user)).distinct()
+
+
+class Product(models.Model):
+    asset = models.OneToOneField(Asset, on_delete=models.PROTECT, related_name="product")
+    kind = models.CharField(
+        max_length=20, choices=ProductKind.choices, default=ProductKind.CUSTOMER_APP
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEATION)
+    positioning = models.TextField(blank=True)
+    vision = models.TextField(blank=True)
+    strategy = models.TextField(blank=True)
+    target_audience = models.TextField(blank=True)
+    needs = models.TextField(blank=True)
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="editable_products"
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ProductKind.values), name="product_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="product_stage_valid"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="product_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.asset.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("products:detail", args=[self.asset.slug])
+
+    @property
+    def name(self) -> str:
+        return self.asset.name
+
+    @property
+    def slug(self) -> str:
+        return self.asset.slug
+
+    @property
+    def owner(self):
+        return self.asset.owner
+
+
+class Direction(models.TextChoices):
+    UP = "up", "Higher is better"
+    DOWN = "down", "Lower is better"
+
+
+class KpiQuerySet(models.QuerySet):
+    def with_latest(self) -> KpiQuerySet:
+        latest = KpiMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-date", "-id")
+        return self.annotate(
+            latest_value=models.Subquery(latest.values("value")[:1]),
+            latest_date=models.Subquery(latest.values("date")[:1]),
+        )
+
+
+class Kpi(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(max_length=120)
+    unit = models.CharField(max_length=20, blank=True, help_text="For example %, EUR, ms.")
+    baseline = models.DecimalField(max_digits=14, decimal_places=4)
+    target = models.DecimalField(max_digits=14, decimal_places=4)
+    direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
+    due_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = KpiQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="kpi_name_unique_per_product"),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="kpi_name_not_blank"),
+            # The target lies in the direction of improvement: a KPI that cannot improve is a typo.
+            models.CheckConstraint(
+                condition=(Q(direction=Direction.UP) & Q(target__gt=F("baseline")))
+                | (Q(direction=Direction.DOWN) & Q(target__lt=F("baseline"))),
+                name="kpi_target_beyond_baseline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def progress(self, value: Decimal | None) -> int | None:
+        """Share of the way from baseline to target reached by `value`, in percent (0-100)."""
+        if value is None:
+            return None
+        share = (Decimal(value) - self.baseline) / (self.target - self.baseline)
+        return max(0, min(100, round(share * 100)))
+
+
+class KpiMeasurement(models.Model):
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    date = models.DateField()
+    value = models.DecimalField(max_digits=14, decimal_places=4)
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "date"], name="kpi_measurement_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.value} on {self.date}"
+
+
+class Status(models.TextChoices):
+    IDEA = "idea", "Idea"
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    SHIPPED = "shipped", "Shipped"
+    DROPPED = "dropped", "Dropped"
+
+
+class Horizon(models.TextChoices):
+    NOW = "now", "Now"
+    NEXT = "next", "Next"
+    LATER = "later", "Later"
+
+
+# RICE impact, the usual scale. Keys carry two decimals, as the column returns them, so a form
+# shows the saved value as selected.
+IMPACT_CHOICES = [
+    (Decimal("3.00"), "3 · massive"),
+    (Decimal("2.00"), "2 · high"),
+    (Decimal("1.00"), "1 · medium"),
+    (Decimal("0.50"), "0.5 · low"),
+    (Decimal("0.25"), "0.25 · minimal"),
+]
+IMPACT_VALUES = [value for value, _label in IMPACT_CHOICES]
+
+
+class Confidence(models.IntegerChoices):
+    HIGH = 100, "100% · high"
+    MEDIUM = 80, "80% · medium"
+    LOW = 50, "50% · low"
+
+
+def one_to_ten(label: str) -> list:
+    return [
+        MinValueValidator(1, message=f"{label} is at least 1."),
+        MaxValueValidator(10, message=f"{label} is at most 10."),
+    ]
+
+
+def as_float(name: str):
+    return Cast(F(name), models.FloatField())
+
+
+class RoadmapItemQuerySet(models.QuerySet):
+    def for_board(self) -> RoadmapItemQuerySet:
+        return self.select_related("kpi").order_by("horizon", "rank", "id")
+
+    def by_score(self, sort: str) -> RoadmapItemQuerySet:
+        key = "ice_score" if sort == "ice" else "rice_score"
+        return self.select_related("kpi").order_by(F(key).desc(), "horizon", "rank", "id")
+
+    def in_horizon(self, product_id: int, horizon: str) -> RoadmapItemQuerySet:
+        return self.filter(product_id=product_id, horizon=horizon).order_by("rank", "id")
+
+
+class RoadmapItem(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="roadmap_items")
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IDEA)
+    horizon = models.CharField(max_length=8, choices=Horizon.choices, default=Horizon.LATER)
+    # Dense positions 0..n-1 within (product, horizon); products/services.py keeps them so.
+    rank = models.PositiveIntegerField(default=0)
+    kpi = models.ForeignKey(
+        Kpi,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="roadmap_items",
+        verbose_name="KPI",
+        help_text="The KPI this item should move.",
+    )
+
+    # A short PRD.
+    problem = models.TextField(blank=True)
+    audience = models.TextField("users", blank=True, help_text="Who has the problem.")
+    requirements = models.TextField(blank=True)
+    success_metric = models.TextField(blank=True)
+
+    # The hypothesis in HADI form.
+    hypothesis = models.TextField(blank=True, help_text="We believe that…")
+    action = models.TextField(blank=True, help_text="To test it we will…")
+    data = models.TextField(blank=True, help_text="We will measure…")
+    insight = models.TextField(blank=True, help_text="What we learned.")
+
+    # RICE inputs.
+    reach = models.PositiveIntegerField(
+        default=0,
+        help_text="People or events per quarter.",
+        validators=[MinValueValidator(0, message="Reach cannot be negative.")],
+    )
+    impact = models.DecimalField(
+        max_digits=3, decimal_places=2, choices=IMPACT_CHOICES, default=Decimal("1.00")
+    )
+    confidence = models.PositiveSmallIntegerField(
+        choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    effort = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        help_text="Person-months.",
+        validators=[
+            MinValueValidator(Decimal("0.01"), message="Effort must be more than 0 person-months.")
+        ],
+    )
+    # ICE inputs, 1 to 10 each.
+    ice_impact = models.PositiveSmallIntegerField(
+        "ICE impact", default=5, validators=one_to_ten("ICE impact")
+    )
+    ice_confidence = models.PositiveSmallIntegerField(
+        "ICE confidence", default=5, validators=one_to_ten("ICE confidence")
+    )
+    ice_ease = models.PositiveSmallIntegerField(
+        "ICE ease", default=5, validators=one_to_ten("ICE ease")
+    )
+
+    # Computed and stored by the database. Cast to float so SQLite does not divide integers.
+    rice_score = models.GeneratedField(
+        expression=as_float("reach")
+        * as_float("impact")
+        * as_float("confidence")
+        / (as_float("effort") * Value(100.0)),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
+    ice_score = models.GeneratedField(
+        expression=F("ice_impact") * F("ice_confidence") * F("ice_ease"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoadmapItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["horizon", "rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="roadmap_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(horizon__in=Horizon.values), name="roadmap_horizon_valid"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="roadmap_title_not_blank"),
+            models.UniqueConstraint(
+                fields=["product", "horizon", "rank"], name="roadmap_rank_unique_in_horizon"
+            ),
+            models.CheckConstraint(condition=Q(reach__gte=0), name="roadmap_reach_not_negative"),
+            models.CheckConstraint(
+                condition=Q(impact__in=IMPACT_VALUES), name="roadmap_impact_on_scale"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values), name="roadmap_confidence_on_scale"
+            ),
+            models.CheckConstraint(condition=Q(effort__gt=0), name="roadmap_effort_positive"),
+            models.CheckConstraint(
+                condition=Q(ice_impact__gte=1, ice_impact__lte=10),
+                name="roadmap_ice_impact_1_to_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(ice_confidence__gte=1, ice_confidence__lte=10),
+                name="roadmap_ice_confidence_1_to_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(ice_ease__gte=1, ice_ease__lte=10), name="roadmap_ice_ease_1_to_10"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="roadmap_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "-rice_score"], name="roadmap_rice_idx"),
+            models.Index(fields=["product", "-ice_score"], name="roadmap_ice_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("products:item", args=[self.product.asset.slug, self.pk])
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", "created"
+    EDITED = "edited", "edited"
+    MOVED = "moved", "moved"
+
+
+class RoadmapItemChange(models.Model):
+    """One save of a roadmap item: who, when, and each field's old and new value as shown.
+
+    Written by products/services.py in the same transaction as the change, in plain rows and a
+    JSON list, so the history works the same on SQLite and PostgreSQL (no triggers)."""
+
+    item = models.ForeignKey(RoadmapItem, on_delete=models.CASCADE, related_name="changes")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=8, choices=ChangeAction.choices)
+    # The item's version after this change: a stale save shows the changes after its version.
+    version = models.PositiveIntegerField()
+    # [{"field": "reach", "label": "Reach", "old": "1000", "new": "2000"}, ...]
+    changes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=ChangeAction.values), name="roadmap_change_action_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["item", "version"], name="roadmap_change_one_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.action} v{self.version}"
+
+
+class RiskCategory(models.TextChoices):
+    BUSINESS = "business", "Business"
+    LEGAL = "legal", "Legal"
+    REPUTATIONAL = "reputational", "Reputational"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MITIGATING = "mitigating", "Mitigating"
+    ACCEPTED = "accepted", "Accepted"
+    CLOSED = "closed", "Closed"
+
+
+class ProductRisk(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="risks")
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=16, choices=RiskCategory.choices)
+    probability = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 to 5."
+    )
+    impact = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 to 5."
+    )
+    score = models.GeneratedField(
+        expression=F("probability") * F("impact"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    mitigation = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="product_risks",
+    )
+    status = models.CharField(max_length=12, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    review_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-score", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=RiskCategory.values), name="product_risk_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RiskStatus.values), name="product_risk_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(probability__gte=1, probability__lte=5),
+                name="product_risk_probability_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__gte=1, impact__lte=5), name="product_risk_impact_1_to_5"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="product_risk_title_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def severity(self) -> str:
+        if self.score >= 15:
+            return "high"
+        if self.score >= 8:
+            return "medium"
+        return "low"

@@ -1,0 +1,23 @@
+"""RICE and ICE, the two prioritisation scores of a roadmap item.
+
+The database computes and stores both (generated columns on RoadmapItem), so lists sort by score
+in SQL. These functions state the same formulas in Python, for the explanations shown next to
+the scores and for the tests that check the database agrees.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+RICE_FORMULA = "reach × impact × confidence ÷ effort"
+ICE_FORMULA = "impact × confidence × ease"
+
+
+def rice_score(*, reach: int, impact: Decimal, confidence: int, effort: Decimal) -> float:
+    """Reach per quarter × impact (0.25-3) × confidence (50-100 %) ÷ effort (person-months)."""
+    return float(reach) * float(impact) * (confidence / 100) / float(effort)
+
+
+def ice_score(*, impact: int, confidence: int, ease: int) -> int:
+    """Impact × confidence × ease, each 1-10: 1 to 1000."""
+    return impact * confidence * ease

@@ -1,0 +1,51 @@
+"""Number formats of the projects pages: money, signed variances, people."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+MINUS = "\u2212"
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    if value is None or value == "":
+        return "—"
+    text = f"{Decimal(value):,.0f}".replace("-", MINUS)
+    return f"{text} {currency}".strip()
+
+
+@register.filter
+def signed(value) -> str:
+    """+3, −2, 0: a variance with its sign, thousands grouped."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(value)
+    if number == 0:
+        return "0"
+    text = f"{abs(number):,.0f}"
+    return f"+{text}" if number > 0 else f"{MINUS}{text}"
+
+
+@register.filter
+def person(user) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def variance_class(value) -> str:
+    """Late or over budget is bad, early or under is good, zero is neutral."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    if number > 0:
+        return "var-bad"
+    if number < 0:
+        return "var-good"
+    return "var-zero"

@@ -1,0 +1,83 @@
+"""Read queries whose SQL the ORM builds once per database connection.
+
+Building and compiling a QuerySet costs more CPU than running a small indexed query: on the
+sync page each of its reads took ~0.4 ms of ORM work for ~0.1 ms in the database, and the page
+makes six (tests/benchmarks/RESULTS.md). A CompiledQuery is written as an ordinary values_list()
+QuerySet over named integer parameters. The first time a connection runs it, the QuerySet is
+built with a placeholder number for each parameter and compiled; every later call sends that
+SQL with the placeholders replaced by the real values, and converts the rows with the ORM's own
+converters (dates and booleans on SQLite, for instance). The rows are those the QuerySet itself
+would return: tests/alignment/test_compiled.py compares them.
+
+Only integer parameters (ids) are supported; a value a query needs from another row (a
+meeting's start, say) is read with a Subquery on that row's id.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+# Placeholders: negative, so no real id and no literal of these queries can be one of them, and
+# within the range of a 32-bit id (the ORM turns a lookup outside a column's range into "no
+# rows" before it writes any SQL).
+PLACEHOLDER_BASE = -2_100_000_001
+
+
+class CompiledQuery:
+    def __init__(self, build: Callable[..., QuerySet], *params: str) -> None:
+        """`build(**params)` returns the values_list() QuerySet; `params` are the names of its
+        integer parameters."""
+        self.build = build
+        self.params = params
+        self.compiled = threading.local()  # Django's connections are per thread too
+
+    def _compile(self, connection) -> tuple:
+        placeholders = {PLACEHOLDER_BASE - n: name for n, name in enumerate(self.params)}
+        queryset = self.build(**{name: value for value, name in placeholders.items()})
+        query = queryset.query
+        # The SQL lists extra columns, then fields, then annotations; values_list() puts them
+        # back in the order asked for. Asking in the SQL's order spares that step.
+        if list(queryset._fields) != [
+            *query.extra_select,
+            *query.values_select,
+            *query.annotation_select,
+        ]:
+            raise ValueError("list the values in the SQL's order: fields first, annotations last")
+        compiler = query.get_compiler(connection=connection)
+        sql, values = compiler.as_sql()
+        slots = {
+            index: placeholders[value]
+            for index, value in enumerate(values)
+            if type(value) is int and value in placeholders
+        }
+        missing = set(self.params) - set(slots.values())
+        if missing:
+            raise ValueError(f"parameters not found in the compiled query: {sorted(missing)}")
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        # Ordering columns the SQL adds to the select list (with DISTINCT) are cut off, as the
+        # ORM does.
+        width = compiler.col_count if compiler.has_extra_select else None
+        return sql, list(values), slots, compiler, compiler.get_converters(fields), width
+
+    def __call__(self, **params: int) -> list[tuple[Any, ...]]:
+        connection = connections[DEFAULT_DB_ALIAS]
+        cache = getattr(self.compiled, "by_connection", None)
+        if cache is None or cache[0] is not connection:
+            cache = self.compiled.by_connection = (connection, self._compile(connection))
+        sql, values, slots, compiler, converters, width = cache[1]
+        args = list(values)
+        for index, name in slots.items():
+            args[index] = params[name]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            rows = cursor.fetchall()
+        if width is not None:
+            rows = [row[:width] for row in rows]
+        if converters:
+            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        return rows

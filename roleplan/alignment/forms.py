@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+
+from roleplan.alignment.models import Weekday
+
+
+class NotesForm(forms.Form):
+    text = forms.CharField(required=False, widget=forms.Textarea, max_length=50_000)
+    version = forms.IntegerField(min_value=1)
+    mode = forms.ChoiceField(
+        required=False, choices=[("save", "save"), ("mine", "mine"), ("combine", "combine")]
+    )
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(max_length=500, label="Action")
+    owner = forms.TypedChoiceField(coerce=int, label="Owner")
+    due_date = forms.DateField(
+        required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, people: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = {p.pk: p for p in people}
+        self.fields["owner"].choices = [(p.pk, p.get_full_name() or p.username) for p in people]
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Say what needs to be done.")
+        return text
+
+    def clean_owner(self):
+        return self.people[self.cleaned_data["owner"]]
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Decision"
+    )
+    change_request = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Settles change request"
+    )
+
+    def __init__(self, *args, change_requests: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.change_requests = {cr.pk: cr for cr in change_requests}
+        self.fields["change_request"].choices = self.choices_for(change_requests)
+
+    @staticmethod
+    def choices_for(change_requests: list) -> tuple[tuple[object, str], ...]:
+        return (("", "— none —"), *((cr.pk, f"{cr.code} {cr.title}") for cr in change_requests))
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Write down what was decided.")
+        return text
+
+    def clean_change_request(self):
+        pk = self.cleaned_data["change_request"]
+        return self.change_requests.get(pk) if pk else None
+
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class SeriesForm(forms.Form):
+    weekday = forms.TypedChoiceField(coerce=int, choices=Weekday.choices)
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Time")
+    time_zone = forms.ChoiceField(choices=[(tz, tz) for tz in TIME_ZONES], label="Time zone")
+    duration_minutes = forms.IntegerField(min_value=5, max_value=480, label="Duration (minutes)")
+    paused = forms.BooleanField(required=False, label="Paused (no meetings, no reminders)")
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,186 @@
+"""Writes to the ownership registry. A handover is the only way an owner changes."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+
+from roleplan.ownership.models import Asset, AssetKind, Handover
+
+
+class HandoverConflict(Exception):
+    """Someone changed the owner after the user saw it; nothing was written."""
+
+    def __init__(self, asset: Asset, latest: Handover | None):
+        self.asset = asset
+        self.latest = latest
+        super().__init__(f"{asset} is now owned by {asset.owner}")
+
+
+class StaleEdit(Exception):
+    """The row changed since the user loaded it; carries the current row to show."""
+
+    def __init__(self, current: Asset):
+        self.current = current
+        super().__init__(f"{current} was changed by someone else")
+
+
+class OwnerStillOwns(Exception):
+    """A user who still owns assets cannot be deactivated before handing them over."""
+
+    def __init__(self, user: User, assets: list[Asset]):
+        self.user = user
+        self.assets = assets
+        names = ", ".join(a.name for a in assets)
+        super().__init__(f"{user.get_username()} still owns: {names}. Hand these over first.")
+
+
+RESERVED_SLUGS = {"new", "export"}
+
+
+def unique_slug(name: str, *, kind: str) -> str:
+    base = slugify(name)[:200] or kind
+    if base in RESERVED_SLUGS:
+        base = f"{base}-{kind}"
+    slug, n = base, 2
+    while Asset.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def name_taken(*, kind: str, name: str, exclude_pk: int | None = None) -> bool:
+    qs = Asset.objects.filter(kind=kind).annotate(lname=Lower("name")).filter(lname=name.lower())
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def asset_register(
+    *,
+    kind: str,
+    name: str,
+    owner: User,
+    by: User | None,
+    deputy: User | None = None,
+    team: str = "",
+    description: str = "",
+    reason: str = "Registered",
+) -> Asset:
+    """Create an asset with its first handover-log row (from nobody to its first owner)."""
+    if not owner.is_active:
+        raise ValidationError({"owner": "The owner must be an active user."})
+    if deputy is not None and deputy.pk == owner.pk:
+        raise ValidationError({"deputy": "The deputy cannot be the owner."})
+    if name_taken(kind=kind, name=name):
+        raise ValidationError(
+            {"name": f"A {AssetKind(kind).label.lower()} named “{name}” already exists."}
+        )
+    try:
+        with transaction.atomic():
+            asset = Asset.objects.create(
+                kind=kind,
+                name=name,
+                slug=unique_slug(name, kind=kind),
+                owner=owner,
+                deputy=deputy,
+                team=team,
+                description=description,
+                confirmed_at=timezone.now() if by is not None and by.pk == owner.pk else None,
+            )
+    except IntegrityError as exc:  # a concurrent registration of the same name won the race
+        raise ValidationError(
+            {"name": f"A {AssetKind(kind).label.lower()} named “{name}” already exists."}
+        ) from exc
+    Handover.objects.create(asset=asset, to_owner=owner, by=by, reason=reason)
+    return asset
+
+
+@transaction.atomic
+def asset_hand_over(
+    *, asset_id: int, expected_owner_id: int, new_owner: User, by: User, reason: str
+) -> Handover:
+    """Give the asset to new_owner, if its owner is still the one the user saw.
+
+    The asset row is locked (SELECT ... FOR UPDATE) before the comparison, so of two concurrent
+    handovers based on the same owner exactly one wins; the other gets HandoverConflict.
+    The new owner has not confirmed yet, so confirmed_at is cleared until they do."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the asset changes hands."})
+    # Lock the bare row: with a join, PostgreSQL re-checks the join after waiting for the lock,
+    # and a row whose owner changed meanwhile would vanish from the result (DoesNotExist).
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    if asset.owner_id != expected_owner_id:
+        latest = asset.handovers.select_related("from_owner", "to_owner", "by").first()
+        raise HandoverConflict(asset, latest)
+    if not (by.is_staff or by.pk == asset.owner_id):
+        raise PermissionError("Only the owner or staff may hand an asset over.")
+    if not new_owner.is_active:
+        raise ValidationError({"new_owner": "The new owner must be an active user."})
+    if new_owner.pk == asset.owner_id:
+        raise ValidationError({"new_owner": "This person already owns it."})
+    previous = asset.owner
+    if asset.deputy_id == new_owner.pk:
+        asset.deputy = None  # the deputy steps up; the deputy slot is left empty
+    asset.owner = new_owner
+    asset.confirmed_at = None
+    asset.version += 1
+    asset.save(update_fields=["owner", "deputy", "confirmed_at", "version", "updated_at"])
+    return Handover.objects.create(
+        asset=asset, from_owner=previous, to_owner=new_owner, by=by, reason=reason
+    )
+
+
+@transaction.atomic
+def asset_confirm(*, asset_id: int, by: User) -> Asset:
+    """The owner says "still mine": the confirmation date becomes now."""
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    if by.pk != asset.owner_id:
+        raise PermissionError("Only the owner can confirm ownership.")
+    asset.confirmed_at = timezone.now()
+    asset.save(update_fields=["confirmed_at", "updated_at"])
+    return asset
+
+
+@transaction.atomic
+def asset_update(
+    *,
+    asset_id: int,
+    expected_version: int,
+    name: str,
+    deputy: User | None,
+    team: str,
+    description: str,
+) -> Asset:
+    """Edit the descriptive fields of an asset (never its owner), refusing stale edits."""
+    asset = Asset.objects.select_for_update().get(pk=asset_id)  # no join: see asset_hand_over
+    if asset.version != expected_version:
+        raise StaleEdit(asset)
+    if deputy is not None and deputy.pk == asset.owner_id:
+        raise ValidationError({"deputy": "The deputy cannot be the owner."})
+    if name_taken(kind=asset.kind, name=name, exclude_pk=asset.pk):
+        raise ValidationError(
+            {"name": f"A {asset.get_kind_display().lower()} named “{name}” already exists."}
+        )
+    asset.name = name
+    asset.deputy = deputy
+    asset.team = team
+    asset.description = description
+    asset.version += 1
+    asset.save()
+    return asset
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Deactivate an account, refusing while it still owns assets (they must be handed over)."""
+    owned = list(Asset.objects.select_for_update().filter(owner=user).order_by("kind", "name"))
+    if owned:
+        raise OwnerStillOwns(user, owned)
+    user.is_active = False
+    user.save(update_fields=["is_active"])

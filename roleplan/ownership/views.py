@@ -1,0 +1,492 @@
+from __future__ import annotations
+
+import csv
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Lower
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from roleplan.http import HttpRequest
+from roleplan.ownership import services
+from roleplan.ownership.access import (
+    get_asset_for_confirm,
+    get_asset_for_edit,
+    get_asset_for_view,
+)
+from roleplan.ownership.forms import (
+    AssetCreateForm,
+    AssetEditForm,
+    HandoverForm,
+    RegistryFilterForm,
+    people_choices,
+)
+from roleplan.ownership.models import GAP_HELP, Asset, AssetKind, Gap, Handover
+
+PAGE_SIZE = 50
+
+# Sort keys of the registry: the column, then the name, so equal values keep a stable order.
+SORTS = {
+    "name": [Lower("name")],
+    "kind": [F("kind"), Lower("name")],
+    "owner": [F("owner__first_name"), F("owner__last_name"), Lower("name")],
+    "deputy": [F("deputy__first_name"), F("deputy__last_name"), Lower("name")],
+    "confirmed": [F("confirmed_at"), Lower("name")],
+}
+
+
+def registry_queryset(data: dict):
+    qs = Asset.objects.for_list()
+    if data.get("q"):
+        qs = qs.filter(name__icontains=data["q"])
+    if data.get("kind"):
+        qs = qs.filter(kind=data["kind"])
+    if data.get("owner"):
+        qs = qs.filter(owner__username=data["owner"])
+    if data.get("gap"):
+        qs = qs.with_gap(data["gap"])
+    sort = data.get("sort") or "name"
+    descending = sort.startswith("-")
+    keys = SORTS[sort.lstrip("-")]
+    first, *rest = keys
+    # Never-confirmed assets sort first when ascending (they need attention), last descending.
+    if descending:
+        first = first.desc(nulls_last=True)
+    else:
+        first = first.asc(nulls_first=True if sort == "confirmed" else None)
+    return qs.order_by(first, *rest, "pk")
+
+
+def registry_filters(request: HttpRequest) -> tuple[RegistryFilterForm, dict]:
+    form = RegistryFilterForm(request.GET)
+    form.is_valid()  # invalid values are dropped, never an error page
+    data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    return form, data
+
+
+def query_string(data: dict, **changes) -> str:
+    merged = {**data, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+@require_GET
+def index(request: HttpRequest):
+    form, data = registry_filters(request)
+    page = Paginator(registry_queryset(data), PAGE_SIZE).get_page(data.get("page"))
+    current_sort = data.get("sort") or "name"
+    columns = []
+    for key, label in [
+        ("name", "Name"),
+        ("kind", "Kind"),
+        ("owner", "Owner"),
+        ("deputy", "Deputy"),
+        ("confirmed", "Last confirmed"),
+    ]:
+        active = current_sort.lstrip("-") == key
+        descending = active and current_sort.startswith("-")
+        next_sort = key if (not active or descending) else f"-{key}"
+        columns.append(
+            {
+                "label": label,
+                "query": query_string(data, sort=next_sort, page=None),
+                "sort": ("descending" if descending else "ascending") if active else "",
+            }
+        )
+    owners = list(
+        User.objects.filter(Exists(Asset.objects.filter(owner=OuterRef("pk"))))
+        .only("username", "first_name", "last_name")
+        .order_by("first_name", "last_name", "username")
+    )
+    context = {
+        "form": form,
+        "filters": data,
+        "page": page,
+        "assets": list(page.object_list),
+        "columns": columns,
+        "owners": owners,
+        "kinds": AssetKind.choices,
+        "gaps": [("any", "Any gap"), *Gap.choices],
+        "prev_query": query_string(data, page=page.previous_page_number())
+        if page.has_previous()
+        else "",
+        "next_query": query_string(data, page=page.next_page_number()) if page.has_next() else "",
+        "export_query": query_string(data, page=None),
+        "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
+    }
+    template = "ownership/index.html#registry" if request.htmx else "ownership/index.html"
+    return render(request, template, context)
+
+
+def csv_cell(value: object) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is read as text."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+class Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+def export_csv(request: HttpRequest):
+    _, data = registry_filters(request)
+    qs = registry_queryset(data)
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield writer.writerow(
+            [
+                "kind",
+                "name",
+                "owner",
+                "owner_name",
+                "owner_email",
+                "deputy",
+                "team",
+                "confirmed_at",
+                "gaps",
+                "url",
+            ]
+        )
+        for asset in qs.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    csv_cell(v)
+                    for v in (
+                        asset.kind,
+                        asset.name,
+                        asset.owner.username,
+                        asset.owner.get_full_name(),
+                        asset.owner.email,
+                        asset.deputy.username if asset.deputy else "",
+                        asset.team,
+                        asset.confirmed_at.isoformat() if asset.confirmed_at else "",
+                        ";".join(asset.gaps),
+                        f"{settings.SITE_URL}{asset.get_absolute_url()}",
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ownership-registry.csv"'
+    return response
+
+
+@functools.cache
+def asset_page_queryset():
+    """The gaps and the product (when it is one: the "Open the product" link) in one query.
+
+    Built once per process: resolving the role-conflict subquery costs more than running the
+    query. It has no time in it (for_page) and is only ever chained, never evaluated itself."""
+    return Asset.objects.for_page().select_related("product")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    from_name: str  # "" for the registration row
+    to_name: str
+    by_name: str
+    reason: str
+    at: datetime
+
+
+def _name(first: str | None, last: str | None, username: str | None) -> str:
+    if username is None:  # no such person (the registration row's from, an unknown by)
+        return ""
+    return f"{first} {last}".strip() or username
+
+
+HISTORY_SQL = f"""
+SELECT f.first_name, f.last_name, f.username, t.first_name, t.last_name, t.username,
+       b.first_name, b.last_name, b.username, h.reason, h.at
+FROM {Handover._meta.db_table} h
+JOIN {User._meta.db_table} t ON t.id = h.to_owner_id
+LEFT JOIN {User._meta.db_table} f ON f.id = h.from_owner_id
+LEFT JOIN {User._meta.db_table} b ON b.id = h.by_id
+WHERE h.asset_id = %s
+ORDER BY h.at DESC, h.id DESC
+"""
+
+
+def handover_history(asset_id: int) -> list[HistoryRow]:
+    """The asset's handovers, newest first (Handover's ordering), with the people's names. Plain
+    SQL: on the asset page the ORM's compiling of the three joins cost more than the query."""
+    with connection.cursor() as cursor:
+        cursor.execute(HISTORY_SQL, [asset_id])
+        rows = cursor.fetchall()
+    return [
+        HistoryRow(_name(*r[0:3]), _name(*r[3:6]), _name(*r[6:9]), r[9], aware(r[10])) for r in rows
+    ]
+
+
+def aware(at: datetime) -> datetime:
+    # SQLite's driver gives the stored UTC time without its zone (the ORM adds it).
+    return at if timezone.is_aware(at) else timezone.make_aware(at, UTC)
+
+
+def asset_context(request: HttpRequest, asset: Asset) -> dict:
+    """Everything the asset page shows, prepared here so the template runs no queries."""
+    annotated = asset
+    if not hasattr(asset, "gap_role_conflict"):
+        annotated = asset_page_queryset().get(pk=asset.pk)
+    history = handover_history(asset.pk)
+    product = getattr(annotated, "product", None) if annotated.kind == AssetKind.PRODUCT else None
+    return {
+        "asset": annotated,
+        "gaps": [(gap, GAP_HELP[gap]) for gap in annotated.gaps],
+        "history": history,
+        "can_edit": annotated.can_edit(request.user),
+        "is_owner": annotated.owner_id == request.user.pk,
+        "product": product,
+        "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
+    }
+
+
+ASSET_REGIONS = {"accountability", "history"}
+
+
+@require_GET
+def asset_detail(request: HttpRequest, slug: str):
+    asset = get_asset_for_view(request.user, slug, queryset=asset_page_queryset())
+    context = asset_context(request, asset)
+    if context["can_edit"]:
+        context["handover_form"] = HandoverForm(
+            initial={"expected_owner": asset.owner_id}, current_owner_id=asset.owner_id
+        )
+        context["people"] = people_choices()
+    template = "ownership/asset.html"
+    if request.htmx and request.htmx.target in ASSET_REGIONS:
+        template = f"ownership/asset.html#{request.htmx.target}"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def asset_create(request: HttpRequest):
+    if request.method == "POST":
+        form = AssetCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                asset = services.asset_register(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field, errors)
+            else:
+                messages.success(
+                    request,
+                    f"{asset.name} is registered, owned by "
+                    f"{asset.owner.get_full_name() or asset.owner.username}.",
+                )
+                return redirect(asset)
+    else:
+        kind = request.GET.get("kind")
+        form = AssetCreateForm(
+            initial={
+                "kind": kind
+                if kind in {AssetKind.PROCESS, AssetKind.SYSTEM}
+                else AssetKind.PROCESS,
+                "owner": request.user.pk,
+            }
+        )
+    status = 422 if form.errors else 200
+    return render(request, "ownership/asset_form.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def asset_edit(request: HttpRequest, slug: str):
+    asset = get_asset_for_edit(request.user, slug)
+    conflict = None
+    if request.method == "POST":
+        form = AssetEditForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.asset_update(
+                    asset_id=asset.pk,
+                    expected_version=data["version"],
+                    name=data["name"],
+                    deputy=data["deputy"],
+                    team=data["team"],
+                    description=data["description"],
+                )
+            except services.StaleEdit as exc:
+                conflict = exc.current
+                # Keep what the user typed; base the next save on the version now stored.
+                form = AssetEditForm({**request.POST.dict(), "version": conflict.version})
+                form.is_valid()
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field, errors)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("ownership:asset", slug=asset.slug)
+    else:
+        form = AssetEditForm(
+            initial={
+                "name": asset.name,
+                "deputy": asset.deputy_id,
+                "team": asset.team,
+                "description": asset.description,
+                "version": asset.version,
+            }
+        )
+    status = 409 if conflict else (422 if form.errors else 200)
+    context = {"form": form, "asset": asset, "conflict": conflict}
+    return render(request, "ownership/asset_edit.html", context, status=status)
+
+
+def row_context(request: HttpRequest, asset_id: int, **extra) -> dict:
+    asset = Asset.objects.for_list().get(pk=asset_id)
+    return {"asset": asset, "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS, **extra}
+
+
+@require_http_methods(["GET", "POST"])
+def handover(request: HttpRequest, slug: str):
+    """Hand an asset over. From a registry row (where=row) it answers with the row; from the
+    asset page (where=page) with the handover panel and an ownerChanged event; without htmx
+    it redirects to the asset page."""
+    asset = get_asset_for_edit(request.user, slug)
+    where = request.POST.get("where") or request.GET.get("where") or "page"
+    where = where if where in {"row", "page"} else "page"
+
+    if request.method == "GET":
+        try:
+            seen_owner = int(request.GET.get("seen_owner", asset.owner_id))
+        except ValueError:
+            seen_owner = asset.owner_id
+        form = HandoverForm(initial={"expected_owner": seen_owner}, current_owner_id=asset.owner_id)
+        context = {
+            "asset": asset,
+            "handover_form": form,
+            "where": where,
+            "people": people_choices(),
+        }
+        if request.htmx:
+            return render(request, "ownership/handover.html#handover-form", context)
+        return render(request, "ownership/handover.html", context)
+
+    form = HandoverForm(request.POST, current_owner_id=asset.owner_id)
+    # The owner the user saw may no longer be the owner: then the picker above excludes the
+    # current owner, and the conflict is reported rather than a confusing field error.
+    conflict = None
+    done = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = services.asset_hand_over(
+                asset_id=asset.pk,
+                expected_owner_id=data["expected_owner"],
+                new_owner=data["new_owner"],
+                by=request.user,
+                reason=data["reason"],
+            )
+        except services.HandoverConflict as exc:
+            conflict = exc
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field, errors)
+    elif (
+        "expected_owner" in form.cleaned_data
+        and form.cleaned_data["expected_owner"] != asset.owner_id
+    ):
+        conflict = services.HandoverConflict(
+            asset, asset.handovers.select_related("from_owner", "to_owner", "by").first()
+        )
+
+    status = 200 if done else (409 if conflict else 422)
+    if not request.htmx:
+        if done:
+            messages.success(request, handed_over_message(done))
+            return redirect(asset)
+        context = {
+            "asset": asset,
+            "handover_form": form,
+            "conflict": conflict,
+            "where": "page",
+            "people": people_choices(),
+        }
+        if conflict:
+            context["handover_form"] = HandoverForm(
+                initial={
+                    "expected_owner": conflict.asset.owner_id,
+                    "reason": request.POST.get("reason", ""),
+                },
+                current_owner_id=conflict.asset.owner_id,
+            )
+        return render(request, "ownership/handover.html", context, status=status)
+
+    if where == "row":
+        context = row_context(
+            request,
+            asset.pk,
+            conflict=conflict,
+            done=done,
+            done_message=handed_over_message(done) if done else "",
+            handover_form=None if (done or conflict) else form,
+            people=people_choices(),
+        )
+        response = render(request, "ownership/index.html#asset-row", context, status=status)
+    else:
+        fresh = Asset.objects.select_related("owner").get(pk=asset.pk)
+        next_form = form
+        if done or conflict:
+            next_form = HandoverForm(
+                initial={
+                    "expected_owner": fresh.owner_id,
+                    "reason": "" if done else request.POST.get("reason", ""),
+                },
+                current_owner_id=fresh.owner_id,
+            )
+        context = {
+            "asset": fresh,
+            "handover_form": next_form,
+            "conflict": conflict,
+            "done_message": handed_over_message(done) if done else "",
+            "can_edit": fresh.can_edit(request.user),
+            "people": people_choices(),
+        }
+        response = render(request, "ownership/asset.html#handover-panel", context, status=status)
+    if done or conflict:
+        trigger_client_event(response, "ownerChanged", {"asset": asset.pk})
+    return response
+
+
+def handed_over_message(done) -> str:
+    who = done.to_owner.get_full_name() or done.to_owner.username
+    return f"{done.asset.name} is now owned by {who}."
+
+
+@require_POST
+def confirm(request: HttpRequest, slug: str):
+    asset = get_asset_for_confirm(request.user, slug)
+    services.asset_confirm(asset_id=asset.pk, by=request.user)
+    if request.htmx:
+        where = request.POST.get("where")
+        if where == "page":
+            context = asset_context(request, asset)
+            response = render(request, "ownership/asset.html#accountability", context)
+        else:
+            fresh = Asset.objects.for_list().get(pk=asset.pk)
+            context = {"asset": fresh, "just_confirmed": True, "is_owner": True, "where": where}
+            response = render(request, "ownership/_confirm.html", context)
+        return trigger_client_event(response, "ownershipConfirmed", {"asset": asset.pk})
+    messages.success(request, f"Thanks: {asset.name} is confirmed as yours.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("ownership:asset", args=[asset.slug])
+    return redirect(next_url)

@@ -1,0 +1,335 @@
+from __future__ import annotations
+
+from datetime import date
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from projects import services as project_services
+from roleplan.alignment import services
+from roleplan.alignment.models import ActionItem, AgendaEntry, Decision, SyncMeeting
+from tests.alignment.sync_factories import make_series
+from tests.factories import UserFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def series(db):
+    return make_series()
+
+
+@pytest.fixture
+def meeting(series):
+    return services.meeting_prepare_current(series=series)
+
+
+@pytest.fixture
+def pm(series):
+    return series.product_manager
+
+
+@pytest.fixture
+def manager(series):
+    return series.project_manager
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("pm", 200), ("manager", 200), ("staff", 200), ("outsider", 404)]
+)
+def test_only_the_two_managers_and_staff_see_a_sync(client, request, meeting, who, status):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(meeting.get_absolute_url()).status_code == status
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["refresh", "notes", "add_action", "add_decision"],
+)
+def test_outsiders_cannot_change_a_sync(client, meeting, outsider, name):
+    client.force_login(outsider)
+    response = client.post(
+        reverse(f"alignment:{name}", args=[meeting.pk]), {"text": "x", "version": 1}
+    )
+    assert response.status_code == 404
+    assert not Decision.objects.exists()
+    assert not ActionItem.objects.exists()
+
+
+def test_anonymous_is_sent_to_sign_in(client, meeting):
+    response = client.get(meeting.get_absolute_url())
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_sync_page_shows_the_four_sections_and_both_people(client, meeting, pm, manager):
+    client.force_login(pm)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    for label in ("Status", "Backlog prioritisation", "Pipeline", "Problem-solving"):
+        assert label in html
+    assert pm.get_full_name() in html
+    assert manager.get_full_name() in html
+
+
+def test_ticking_an_entry_records_who_and_answers_with_the_entry(client, meeting, manager):
+    entry = meeting.entries.first()
+    client.force_login(manager)
+    response = client.post(
+        reverse("alignment:mark_entry", args=[meeting.pk, entry.pk]), {"discussed": "on"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response.content.decode().strip().startswith(f'<li id="entry-{entry.pk}"')
+    entry.refresh_from_db()
+    assert entry.discussed
+    assert entry.discussed_by == manager
+
+
+def test_entry_of_another_meeting_is_404(client, meeting, pm, db):
+    other = services.meeting_prepare_current(series=make_series(product_owner=pm))
+    entry = other.entries.first()
+    client.force_login(pm)
+    response = client.post(
+        reverse("alignment:mark_entry", args=[meeting.pk, entry.pk]), {"discussed": "on"}
+    )
+    assert response.status_code == 404
+
+
+def test_notes_save_and_a_stale_save_is_refused_showing_theirs(client, meeting, pm, manager):
+    url = reverse("alignment:notes", args=[meeting.pk])
+    client.force_login(pm)
+    response = client.post(url, {"text": "Priya's notes", "version": 1}, **HTMX)
+    assert response.status_code == 200
+    assert 'name="version" value="2"' in response.content.decode()
+    client.force_login(manager)
+    response = client.post(url, {"text": "Marco's notes", "version": 1}, **HTMX)
+    assert response.status_code == 409
+    html = unescape(response.content.decode())
+    assert "Priya's notes" in html
+    assert "saved other notes" in html
+    assert 'name="version" value="1"' in html  # still based on the old version until resolved
+    meeting.refresh_from_db()
+    assert meeting.notes == "Priya's notes"
+    # Marco combines both: nothing is lost.
+    response = client.post(url, {"text": "Marco's notes", "version": 1, "mode": "combine"}, **HTMX)
+    assert response.status_code == 200
+    meeting.refresh_from_db()
+    assert meeting.notes == "Priya's notes\n\nMarco's notes"
+    assert meeting.notes_version == 3
+
+
+def test_keep_mine_overwrites_after_seeing_theirs(client, meeting, pm, manager):
+    url = reverse("alignment:notes", args=[meeting.pk])
+    client.force_login(pm)
+    client.post(url, {"text": "theirs", "version": 1}, **HTMX)
+    client.force_login(manager)
+    client.post(url, {"text": "mine", "version": 1, "mode": "mine"}, **HTMX)
+    meeting.refresh_from_db()
+    assert meeting.notes == "mine"
+
+
+def test_plain_post_of_stale_notes_keeps_the_users_text_on_the_page(client, meeting, pm, manager):
+    url = reverse("alignment:notes", args=[meeting.pk])
+    client.force_login(pm)
+    client.post(url, {"text": "first", "version": 1})
+    client.force_login(manager)
+    response = client.post(url, {"text": "my long careful text", "version": 1})
+    assert response.status_code == 409
+    assert "my long careful text" in response.content.decode()
+
+
+def test_action_items_carry_over_until_done(client, series, pm, manager):
+    last_week = services.meeting_prepare(
+        series_id=series.pk,
+        week_start=series.week_start(timezone.now()) - timezone.timedelta(days=7),
+    )
+    item = services.action_item_add(
+        meeting=last_week, text="Price option B", owner=manager, due_date=None, by=pm
+    )
+    this_week = services.meeting_prepare_current(series=series)
+    client.force_login(pm)
+    html = client.get(this_week.get_absolute_url()).content.decode()
+    assert "Carried over" in html
+    assert "Price option B" in html
+    client.post(
+        reverse("alignment:action_done", args=[this_week.pk, item.pk]), {"done": "on"}, **HTMX
+    )
+    item.refresh_from_db()
+    assert item.done_by == pm
+    next_week = services.meeting_prepare(
+        series_id=series.pk,
+        week_start=series.week_start(timezone.now()) + timezone.timedelta(days=7),
+    )
+    assert "Price option B" not in client.get(next_week.get_absolute_url()).content.decode()
+
+
+def test_adding_an_action_item_without_text_keeps_the_rest(client, meeting, pm, manager):
+    client.force_login(pm)
+    response = client.post(
+        reverse("alignment:add_action", args=[meeting.pk]),
+        {"text": "  ", "owner": manager.pk, "due_date": "2026-12-01"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "This field is required" in html or "Say what needs to be done" in html
+    assert f'<option value="{manager.pk}" selected' in html
+    assert 'value="2026-12-01"' in html
+
+
+def test_adding_an_action_item_with_a_bad_date_says_so(client, meeting, pm):
+    client.force_login(pm)
+    response = client.post(
+        reverse("alignment:add_action", args=[meeting.pk]),
+        {"text": "Call legal", "owner": pm.pk, "due_date": "31/31/2026"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "Enter a valid date" in response.content.decode()
+    assert 'value="Call legal"' in response.content.decode()
+
+
+def test_decision_tied_to_a_change_request_of_this_project(client, meeting, series, pm):
+    cr = project_services.change_request_create(
+        project_id=series.project_id, by=pm, title="XYZ", description="d", why="w"
+    )
+    client.force_login(pm)
+    response = client.post(
+        reverse("alignment:add_decision", args=[meeting.pk]),
+        {"text": "Keep ABC, backlog XYZ", "change_request": cr.pk},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "decisionRecorded" in response["HX-Trigger"]
+    decision = Decision.objects.get()
+    assert (decision.change_request, decision.made_by) == (cr, pm)
+
+
+def test_decision_refuses_a_change_request_of_another_project(client, meeting, pm):
+    other = make_series(product_owner=pm)
+    cr = project_services.change_request_create(
+        project_id=other.project_id, by=pm, title="Other", description="d", why="w"
+    )
+    client.force_login(pm)
+    response = client.post(
+        reverse("alignment:add_decision", args=[meeting.pk]),
+        {"text": "Something", "change_request": cr.pk},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert not Decision.objects.exists()
+    assert "Something" in response.content.decode()
+
+
+def test_index_lists_the_users_series_and_prepares_this_weeks_sync_on_post(client, series, pm):
+    client.force_login(pm)
+    html = client.get(reverse("alignment:index")).content.decode()
+    assert series.project.name in html
+    assert not SyncMeeting.objects.exists()  # a GET changes nothing
+    response = client.post(reverse("alignment:prepare", args=[series.pk]))
+    meeting = SyncMeeting.objects.get()
+    assert response["Location"] == meeting.get_absolute_url()
+    assert meeting.entries.exists()
+
+
+def test_index_hides_other_peoples_syncs(client, series, outsider):
+    client.force_login(outsider)
+    assert series.project.name not in client.get(reverse("alignment:index")).content.decode()
+    assert client.post(reverse("alignment:prepare", args=[series.pk])).status_code == 404
+
+
+def test_series_settings_with_stale_version_show_theirs_and_keep_mine(client, series, pm, manager):
+    url = reverse("alignment:series", args=[series.pk])
+    data = {
+        "weekday": 3,
+        "time": "14:00",
+        "time_zone": "Europe/Berlin",
+        "duration_minutes": 45,
+        "version": 1,
+    }
+    client.force_login(pm)
+    assert client.post(url, data).status_code == 302
+    client.force_login(manager)
+    response = client.post(url, {**data, "weekday": 4, "time": "09:15"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Thursdays at 14:00" in html
+    assert 'value="09:15"' in html
+
+
+def test_series_settings_refuse_an_unknown_time_zone(client, series, pm):
+    client.force_login(pm)
+    response = client.post(
+        reverse("alignment:series", args=[series.pk]),
+        {
+            "weekday": 1,
+            "time": "10:00",
+            "time_zone": "Mars/Olympus",
+            "duration_minutes": 30,
+            "version": 1,
+        },
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_sync_page_query_count_is_the_same_with_5_and_100_entries(client, meeting, pm, manager):
+    AgendaEntry.objects.filter(meeting=meeting).delete()
+    client.force_login(pm)
+    counts = []
+    for start, stop in [(0, 5), (5, 100)]:
+        AgendaEntry.objects.bulk_create(
+            AgendaEntry(
+                meeting=meeting,
+                section=("status", "backlog", "pipeline", "problems")[n % 4],
+                key=f"k{n}",
+                title=f"Entry {n}",
+                discussed=n % 2 == 0,
+                discussed_by=manager if n % 2 == 0 else None,
+            )
+            for n in range(start, stop)
+        )
+        ActionItem.objects.create(
+            meeting=meeting,
+            text=f"Action {start}",
+            owner=manager,
+            created_by=pm,
+            due_date=date(2026, 1, 1),
+        )
+        Decision.objects.create(meeting=meeting, text=f"Decision {start}", made_by=pm)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(meeting.get_absolute_url())
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert AgendaEntry.objects.filter(meeting=meeting).count() == 100
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 15, counts
+
+
+def test_polled_regions_answer_with_only_their_partial(client, meeting, pm):
+    client.force_login(pm)
+    for region in ("decision-list", "action-list", "agenda"):
+        response = client.get(
+            meeting.get_absolute_url(), HTTP_HX_REQUEST="true", HTTP_HX_TARGET=region
+        )
+        html = response.content.decode().strip()
+        assert html.startswith(f'<div id="{region}"') or html.startswith(f'<section id="{region}"')
+        assert "<html" not in html
+
+
+def test_dashboard_shows_the_next_sync_and_my_open_action_items(client, meeting, pm, manager):
+    services.action_item_add(
+        meeting=meeting, text="Send the options", owner=manager, due_date=None, by=pm
+    )
+    client.force_login(manager)
+    html = client.get("/").content.decode()
+    assert meeting.series.project.name in html
+    assert "Send the options" in html
+
+
+def test_stranger_never_appears_as_participant(db):
+    stranger = UserFactory()
+    series = make_series()
+    assert stranger.pk not in {p.pk for p in series.participants()}

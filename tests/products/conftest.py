@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.products.factories import KpiFactory, make_item, make_product
+
+
+@pytest.fixture
+def product(owner, editor):
+    return make_product(owner=owner, name="Email platform", slug="email", editors=[editor])
+
+
+@pytest.fixture
+def kpi(product):
+    return KpiFactory(product=product, name="Repurchase rate")
+
+
+@pytest.fixture
+def item(product, kpi):
+    return make_item(product, title="Abandoned-cart journeys", horizon="now", kpi=kpi, reach=1000)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The people of these tests sign in with force_login; hashing their passwords slowly
+    would only make the suite slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,178 @@
+"""Product pages: registering, editing, KPIs, measurements, risks, editors, sanitised text."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.urls import reverse
+
+from products.models import Kpi, KpiMeasurement, Product, ProductRisk
+from tests.products.factories import RiskFactory, make_product
+
+
+def test_registering_a_product_with_a_taken_name_keeps_the_input(client, product, viewer):
+    client.force_login(viewer)
+    response = client.post(
+        reverse("products:create"),
+        {
+            "name": "email PLATFORM",
+            "owner": viewer.pk,
+            "kind": "customer_app",
+            "stage": "ideation",
+            "vision": "My long vision",
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "A product with this name is already registered." in html
+    assert "My long vision" in html
+    assert Product.objects.count() == 1
+
+
+def test_registering_a_product_with_a_taken_address_says_so(client, product, viewer):
+    client.force_login(viewer)
+    response = client.post(
+        reverse("products:create"),
+        {
+            "name": "Another",
+            "slug": "email",
+            "owner": viewer.pk,
+            "kind": "customer_app",
+            "stage": "ideation",
+        },
+    )
+    assert response.status_code == 422
+    assert "The address “email” is taken" in response.content.decode()
+
+
+def test_markdown_is_rendered_and_sanitised(client, owner):
+    product = make_product(
+        owner=owner,
+        name="Unsafe",
+        vision='**Bold** <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror="alert(3)">',
+    )
+    client.force_login(owner)
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert "<strong>Bold</strong>" in html
+    assert "<script>alert(1)" not in html
+    assert "javascript:" not in html
+    assert "onerror" not in html
+
+
+def test_editing_the_product_saves_and_a_stale_save_is_refused(client, product, owner, editor):
+    client.force_login(editor)
+    path = reverse("products:edit", args=[product.slug])
+    data = {"version": 1, "kind": "component", "stage": "launch", "vision": "Editor's vision"}
+    assert client.post(path, data).status_code == 302
+    client.force_login(owner)
+    response = client.post(path, {**data, "vision": "Owner's vision", "stage": "growth"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "saved a change while you were editing" in html
+    assert "Editor&#x27;s vision" in html
+    assert "Owner&#x27;s vision" in html
+    assert Product.objects.get(pk=product.pk).vision == "Editor's vision"
+
+
+def test_a_kpi_whose_target_does_not_improve_is_refused_next_to_the_target(client, product, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("products:kpi_create", args=[product.slug]),
+        {"name": "Churn", "unit": "%", "baseline": "5", "target": "7", "direction": "down"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Lower is better: the target must be below the baseline." in html
+    assert 'value="Churn"' in html
+    assert not Kpi.objects.filter(name="Churn").exists()
+
+
+def test_kpi_names_are_unique_per_product(client, product, kpi, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("products:kpi_create", args=[product.slug]),
+        {"name": kpi.name, "baseline": "1", "target": "2", "direction": "up"},
+    )
+    assert response.status_code == 422
+    assert "already has a KPI with this name" in response.content.decode()
+
+
+def test_recording_measurements_shows_progress_and_a_chart(client, product, kpi, owner):
+    client.force_login(owner)
+    path = reverse("products:measurement_add", args=[product.slug, kpi.pk])
+    client.post(path, {"date": "2026-09-01", "value": "19.5"})
+    client.post(path, {"date": "2026-10-01", "value": "21"})
+    assert KpiMeasurement.objects.filter(kpi=kpi).count() == 2
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert 'aria-valuenow="50"' in html  # 21 is half way from 18 to 24
+    assert "<polyline" in html
+    assert html.count('<circle class="dot"') == 1
+    assert html.count('<circle class="last"') == 1
+
+
+def test_a_bad_measurement_is_refused_with_the_input_kept(client, product, kpi, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("products:measurement_add", args=[product.slug, kpi.pk]),
+        {"date": "not a date", "value": "19.5"},
+    )
+    assert response.status_code == 422
+    assert "Enter a valid date." in response.content.decode()
+    assert 'value="19.5"' in response.content.decode()
+
+
+def test_risks_are_listed_by_score_with_their_owner(client, product, owner):
+    RiskFactory(product=product, title="Small", probability=1, impact=2)
+    RiskFactory(product=product, title="Big", probability=5, impact=5, owner=owner)
+    client.force_login(owner)
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert html.index("Big") < html.index("Small")
+    assert 'risk-score risk-high"' in html
+
+
+def test_a_risk_out_of_range_is_refused_next_to_the_field(client, product, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("products:risk_create", args=[product.slug]),
+        {"title": "Fine", "category": "legal", "probability": 6, "impact": 3, "status": "open"},
+    )
+    assert response.status_code == 422
+    assert "Ensure this value is less than or equal to 5." in response.content.decode()
+    assert not ProductRisk.objects.exists()
+
+
+def test_owner_adds_and_removes_an_editor_who_then_may_edit(client, product, owner, viewer):
+    client.force_login(owner)
+    client.post(reverse("products:editor_add", args=[product.slug]), {"user": viewer.pk})
+    assert product.editors.filter(pk=viewer.pk).exists()
+    client.force_login(viewer)
+    assert client.get(reverse("products:edit", args=[product.slug])).status_code == 200
+    client.force_login(owner)
+    client.post(reverse("products:editor_remove", args=[product.slug, viewer.pk]))
+    client.force_login(viewer)
+    assert client.get(reverse("products:edit", args=[product.slug])).status_code == 403
+
+
+def test_the_product_list_shows_counts_per_horizon(client, product, owner, viewer):
+    from tests.products.factories import make_item
+
+    make_item(product, horizon="now")
+    make_item(product, horizon="now", status="shipped")
+    make_item(product, horizon="later")
+    client.force_login(viewer)
+    response = client.get(reverse("products:index"))
+    product_row = response.context["products"][0]
+    assert (product_row.now_count, product_row.next_count, product_row.later_count) == (1, 0, 1)
+    assert product_row.can_edit is False
+
+
+def test_dashboard_card_lists_products_i_own_or_edit_with_kpi_progress(
+    client, product, kpi, editor
+):
+    KpiMeasurement.objects.create(kpi=kpi, date=date(2026, 9, 1), value=Decimal("21"))
+    client.force_login(editor)
+    html = client.get("/").content.decode()
+    assert "Email platform" in html
+    assert "Repurchase rate" in html
+    assert "21% → target 24% · 50% there" in html

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import UserFactory
+from tests.projects.factories import approved_project
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="marco.manager", first_name="Marco", last_name="Rossi")
+
+
+@pytest.fixture
+def product_owner(db):
+    return UserFactory(username="priya.owner", first_name="Priya", last_name="Patel")
+
+
+@pytest.fixture
+def project(manager, product_owner, editor):
+    """An approved project: Marco manages it, Priya owns its product, Eddie edits it."""
+    project = approved_project(manager=manager, product_owner=product_owner)
+    project.editors.add(editor)
+    return project

@@ -1,0 +1,246 @@
+"""Who may act, tested for each role: the project manager, staff and editors edit; the owner of
+the project's product asks for changes, decides them and approves; everyone else views."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from projects import services
+from projects.access import project_for_page
+from projects.models import (
+    ChangeOption,
+    ChangeRequest,
+    CostLine,
+    Deliverable,
+    Project,
+    ProjectRisk,
+)
+from tests.projects.factories import ProjectFactory, make_product
+
+ROLES = ["manager", "editor", "staff", "product_owner", "viewer"]
+EDITORS = {"manager", "editor", "staff"}
+
+
+@pytest.fixture
+def people(manager, editor, staff, product_owner, viewer):
+    return {
+        "manager": manager,
+        "editor": editor,
+        "staff": staff,
+        "product_owner": product_owner,
+        "viewer": viewer,
+    }
+
+
+@pytest.fixture
+def change(project, product_owner, manager):
+    request = services.change_request_create(
+        project_id=project.pk, by=product_owner, title="Add XYZ", description="XYZ", why="KPI"
+    )
+    services.change_option_create(request_id=request.pk, by=manager, title="Keep ABC")
+    return request
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_signed_in_views_every_page_and_export(client, people, role, project, change):
+    client.force_login(people[role])
+    slug = project.slug
+    for url in [
+        reverse("projects:index"),
+        reverse("projects:detail", args=[slug]),
+        reverse("projects:timeline", args=[slug]),
+        reverse("projects:risks", args=[slug]),
+        reverse("projects:change", args=[slug, change.number]),
+        reverse("projects:export_mspdi", args=[slug, slug]),
+        reverse("projects:export_ics", args=[slug, slug]),
+        reverse("projects:export_deliverables", args=[slug]),
+        reverse("projects:export_risks", args=[slug]),
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_project_manager_editors_and_staff_open_the_edit_page(client, people, role, project):
+    client.force_login(people[role])
+    response = client.get(reverse("projects:edit", args=[project.slug]))
+    assert response.status_code == (200 if role in EDITORS else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "data", "model"),
+    [
+        (
+            "projects:deliverable_add",
+            {"title": "New work", "status": "planned", "moscow": "must", "in_scope": "on"},
+            Deliverable,
+        ),
+        (
+            "projects:cost_add",
+            {
+                "category": "vendor",
+                "description": "Partner",
+                "planned": "100",
+                "date": "2026-09-01",
+            },
+            CostLine,
+        ),
+    ],
+)
+def test_only_editors_change_scope_and_costs(client, people, role, project, name, data, model):
+    client.force_login(people[role])
+    before = model.objects.count()
+    response = client.post(reverse(name, args=[project.slug]), data)
+    if role in EDITORS:
+        assert response.status_code == 302
+        assert model.objects.count() == before + 1
+    else:
+        assert response.status_code == 403
+        assert model.objects.count() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_editors_add_risks(client, people, role, project, manager):
+    client.force_login(people[role])
+    data = {
+        "title": "Vendor late",
+        "category": "vendor",
+        "probability": "3",
+        "impact": "4",
+        "owner": str(manager.pk),
+        "status": "open",
+        "review_date": "2026-10-01",
+    }
+    response = client.post(reverse("projects:risk_add", args=[project.slug]), data)
+    assert response.status_code == (302 if role in EDITORS else 403)
+    assert ProjectRisk.objects.filter(project=project).count() == (1 if role in EDITORS else 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_editors_answer_a_change_request_with_options(client, people, role, project, change):
+    client.force_login(people[role])
+    data = {"title": "Move the deadline", "deadline_days": "14", "budget_amount": "1000"}
+    response = client.post(reverse("projects:option_add", args=[project.slug, change.number]), data)
+    assert response.status_code == (302 if role in EDITORS else 403)
+    assert ChangeOption.objects.filter(request=change).count() == (2 if role in EDITORS else 1)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_product_owner_asks_for_a_change(client, people, role, project):
+    client.force_login(people[role])
+    data = {"title": "Add XYZ", "description": "XYZ too", "why": "Repurchase rate"}
+    response = client.post(reverse("projects:change_new", args=[project.slug]), data)
+    allowed = role == "product_owner"
+    assert response.status_code == (302 if allowed else 403)
+    assert ChangeRequest.objects.filter(project=project).count() == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_product_owner_decides(client, people, role, project, change):
+    client.force_login(people[role])
+    option = change.options.get()
+    data = {"choice": str(option.pk), f"option_version_{option.pk}": "1", "rationale": "Keep it"}
+    response = client.post(
+        reverse("projects:change_decide", args=[project.slug, change.number]), data
+    )
+    allowed = role == "product_owner"
+    assert response.status_code == (302 if allowed else 403)
+    change.refresh_from_db()
+    assert change.status == ("accepted" if allowed else "open")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_product_owner_withdraws(client, people, role, project, change):
+    client.force_login(people[role])
+    response = client.post(reverse("projects:change_withdraw", args=[project.slug, change.number]))
+    allowed = role == "product_owner"
+    assert response.status_code == (302 if allowed else 403)
+    change.refresh_from_db()
+    assert change.status == ("withdrawn" if allowed else "open")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_product_owner_or_staff_approves_the_baseline(
+    client, people, role, manager, editor, product_owner
+):
+    project = ProjectFactory(manager=manager, product=make_product(owner=product_owner))
+    project.editors.add(editor)
+    client.force_login(people[role])
+    response = client.post(reverse("projects:approve", args=[project.slug]))
+    allowed = role in {"product_owner", "staff"}
+    assert response.status_code == (302 if allowed else 403)
+    assert project.baselines.count() == (1 if allowed else 0)
+
+
+def test_without_a_product_the_project_manager_approves(client, manager):
+    project = ProjectFactory(manager=manager)
+    client.force_login(manager)
+    assert client.post(reverse("projects:approve", args=[project.slug])).status_code == 302
+    assert project.baselines.count() == 1
+
+
+def test_an_unknown_project_is_not_found(client, viewer):
+    client.force_login(viewer)
+    assert client.get(reverse("projects:detail", args=["no-such-project"])).status_code == 404
+    assert client.get(reverse("projects:change", args=["no-such-project", 1])).status_code == 404
+
+
+def test_the_page_offers_each_role_only_its_own_actions(
+    client, project, manager, product_owner, viewer, change
+):
+    client.force_login(manager)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert "Edit project" in html
+    assert "Add a deliverable" in html
+    assert "Ask for a change" not in html
+    client.force_login(product_owner)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert "Ask for a change" in html
+    assert "Edit project" not in html
+    page = client.get(
+        reverse("projects:change", args=[project.slug, change.number])
+    ).content.decode()
+    assert "Record the decision" in page
+    assert "Add an option" not in page
+    client.force_login(viewer)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert "Edit project" not in html
+    assert "Ask for a change" not in html
+    assert "Add a deliverable" not in html
+
+
+def page_view_of(project) -> dict:
+    """What the project pages read of a project: its columns and its people's and product's."""
+    product = project.product
+    return {
+        "columns": {f.attname: getattr(project, f.attname) for f in project._meta.concrete_fields},
+        "user_is_editor": bool(project.user_is_editor),
+        "product": product and (product.pk, product.asset_id),
+        "asset": product and (product.asset.pk, product.asset.name, product.asset.slug),
+        "people": [
+            who and (who.pk, who.username, who.first_name, who.last_name, who.is_active)
+            for who in (project.product_owner, project.manager, project.approved_by)
+        ],
+    }
+
+
+@pytest.mark.parametrize("approved", [True, False])
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+def test_the_page_statement_reads_what_the_orm_reads(
+    project, manager, editor, viewer, approved, role, django_assert_num_queries
+):
+    """PostgreSQL reads the project with one prepared statement (projects.access.PAGE_SQL):
+    the same instances as Project.objects.for_page, related people included, no lazy query."""
+    if not approved:
+        project = ProjectFactory(manager=manager, product=None)
+        project.editors.add(editor)
+    user = editor if role == "editor" else viewer
+    orm = Project.objects.for_page(user).get(slug=project.slug)
+    with django_assert_num_queries(1):
+        read = project_for_page(user, project.slug)
+        seen = page_view_of(read)
+    assert seen == page_view_of(orm)
+    assert seen["user_is_editor"] == (role == "editor")
+    assert (seen["product"] is None) == (not approved)
+    assert project_for_page(user, "no-such-project") is None

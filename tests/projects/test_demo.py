@@ -1,0 +1,89 @@
+"""The demo: the Black Friday replacement and the CRM projects of DESIGN.md."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from projects.demo import black_friday, black_friday_deadline
+from projects.models import Project
+from roleplan.ownership.models import Asset, Gap
+
+
+@pytest.fixture
+def seeded(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_black_friday_is_the_day_after_the_fourth_thursday_of_november():
+    assert black_friday(2026) == date(2026, 11, 27)
+    assert black_friday(2027) == date(2027, 11, 26)
+    assert black_friday_deadline(date(2026, 11, 22)) == date(2026, 11, 23)
+    assert black_friday_deadline(date(2026, 11, 24)) == date(2027, 11, 22)
+
+
+@time_machine.travel(date(2026, 10, 1), tick=False)
+def test_the_black_friday_project_runs_four_months_to_the_monday_before_black_friday(seeded):
+    project = Project.objects.select_related("product__asset", "manager").get(
+        slug="replace-legacy-email-system"
+    )
+    assert project.name == "Replace legacy email system before Black Friday"
+    assert project.deadline == date(2026, 11, 23)
+    assert project.deadline - project.start_date == timedelta(weeks=17)
+    assert project.manager.username == "project.manager"
+    assert project.product.asset.slug == "email-marketing-platform"
+    assert project.status == "active"
+    assert project.risks.count() >= 5
+    assert project.cost_lines.filter(actual__isnull=False).exists()
+    assert project.deliverables.filter(roadmap_item__isnull=False).count() >= 5
+    assert project.milestones.filter(depends_on__isnull=False).exists()
+    # Approved, then moved once by a decided request; the original baseline is kept.
+    assert list(project.baselines.values_list("number", "kind", "is_current")) == [
+        (1, "approval", False),
+        (2, "change", True),
+    ]
+    statuses = dict(project.change_requests.values_list("number", "status"))
+    assert statuses == {1: "accepted", 2: "rejected", 3: "open"}
+    open_request = project.change_requests.get(number=3)
+    assert open_request.requested_by.username == "product.manager"
+    assert list(open_request.options.values_list("label", "title")) == [
+        ("A", "Keep ABC, backlog XYZ"),
+        ("B", "Add budget and move the deadline"),
+        ("C", "A simpler ABC so that XYZ fits"),
+    ]
+
+
+def test_the_crm_projects_include_client_migration_run_by_the_products_owner(seeded):
+    crm = set(Project.objects.filter(product__asset__slug="crm").values_list("name", flat=True))
+    assert crm == {
+        "CRM MVP",
+        "Audio and video calls",
+        "Sales funnel analytics",
+        "Website lead integration",
+        "Client migration",
+    }
+    migration = Project.objects.get(name="Client migration")
+    assert migration.manager.username == "dana.kim"
+    assert (
+        Project.objects.exclude(name="Client migration")
+        .filter(product__asset__slug="crm", manager__username="project.manager")
+        .count()
+        == 4
+    )
+    assert Gap.ROLE_CONFLICT in Asset.objects.with_gaps().get(slug="crm").gaps
+
+
+def test_seeding_again_leaves_the_projects_as_they_are(seeded):
+    before = list(
+        Project.objects.order_by("slug").values_list("slug", "version", "deadline", "budget")
+    )
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (
+        list(Project.objects.order_by("slug").values_list("slug", "version", "deadline", "budget"))
+        == before
+    )
