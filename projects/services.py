@@ -184,7 +184,17 @@ def project_update(
     project.save()
     if editors is not None:
         project.editors.set(editors)
+    _ensure_sync_series(project)
     return project
+
+
+def _ensure_sync_series(project: Project) -> None:
+    """An active project that serves a product gets its weekly PM-to-PM sync series in the same
+    transaction that makes it so (issue 6: created when a project becomes active)."""
+    if project.status == ProjectStatus.ACTIVE and project.product_id is not None:
+        from roleplan.alignment import services as alignment_services
+
+        alignment_services.series_ensure_for_project(project_id=project.pk)
 
 
 def _snapshot_items(baseline: Baseline, deliverables) -> None:
@@ -249,6 +259,7 @@ def project_approve(
         created_at=now,
     )
     _snapshot_items(baseline, project.deliverables.filter(in_scope=True).order_by("id"))
+    _ensure_sync_series(project)
     return baseline
 
 

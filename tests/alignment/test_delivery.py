@@ -20,6 +20,7 @@ from roleplan.alignment.models import (
     DeliveryKind,
     DeliveryStatus,
     SyncMeeting,
+    SyncSeries,
     Weekday,
 )
 from roleplan.ownership.models import Asset
@@ -98,11 +99,13 @@ def test_nothing_is_prepared_before_the_reminder_window_opens(series):
 
 
 @pytest.mark.django_db
-def test_a_series_is_created_for_a_project_that_became_active(priya, marco):
+def test_the_reminder_run_creates_a_series_an_active_project_lacks(priya, marco):
+    """Approval creates the series; should one be missing (deleted by hand, an old database),
+    the reminder run creates it before planning the week."""
     from tests.projects.factories import approved_project
 
     project = approved_project(product_owner=priya, manager=marco)
-    assert not hasattr(project, "sync_series") or project.sync_series is None
+    SyncSeries.objects.filter(project=project).delete()
     # The default series meets on Tuesday at 10:00 Europe/Berlin.
     ids = prepare_and_plan()
     assert len(ids) == 2

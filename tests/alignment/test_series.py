@@ -22,6 +22,7 @@ def test_every_active_project_serving_a_product_gets_one_series(db):
     without_product = approved_project()
     Project.objects.filter(pk=without_product.pk).update(product=None)
     Project.objects.filter(pk__in=[active.pk, without_product.pk]).update(status="on_hold")
+    SyncSeries.objects.all().delete()  # approval created them; the safety net is tested here
     assert services.series_ensure_for_active_projects() == 0  # on hold: no sync
     Project.objects.filter(pk__in=[active.pk, without_product.pk]).update(status="active")
     assert services.series_ensure_for_active_projects() == 1

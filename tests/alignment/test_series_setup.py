@@ -146,3 +146,36 @@ def test_the_beat_task_creates_missing_series_as_a_safety_net(project):
 def test_send_reminders_creates_missing_series_as_a_safety_net(project):
     call_command("send_reminders", "--no-send", stdout=io.StringIO())
     assert SyncSeries.objects.filter(project=project).count() == 1
+
+
+def test_approving_a_project_that_serves_a_product_creates_its_series(db):
+    """Approval makes the project active: its weekly sync exists in the same transaction."""
+    project = approved_project()
+    series = SyncSeries.objects.get(project=project)
+    assert (series.weekday, series.paused) == (SyncSeries().weekday, False)
+
+
+def test_approving_a_project_without_a_product_creates_no_series(db):
+    from projects import services as project_services
+    from tests.projects.factories import ProjectFactory
+
+    project = ProjectFactory(product=None)
+    project_services.project_approve(project_id=project.pk, by=project.manager)
+    assert not SyncSeries.objects.exists()
+
+
+@pytest.mark.parametrize("was", [{"status": "on_hold"}, {"product": None}])
+def test_an_edit_that_makes_a_project_meet_creates_its_series(project, was):
+    """Back from on hold, or given a product while active: the edit creates the series."""
+    from projects import services as project_services
+
+    product = project.product
+    Project.objects.filter(pk=project.pk).update(**was)
+    project.refresh_from_db()
+    project_services.project_update(
+        project_id=project.pk,
+        expected_version=project.version,
+        by=project.manager,
+        changes={"status": "active", "product": product},
+    )
+    assert SyncSeries.objects.filter(project=project).count() == 1

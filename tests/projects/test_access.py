@@ -244,3 +244,20 @@ def test_the_page_statement_reads_what_the_orm_reads(
     assert seen["user_is_editor"] == (role == "editor")
     assert (seen["product"] is None) == (not approved)
     assert project_for_page(user, "no-such-project") is None
+
+
+def test_other_databases_read_the_page_project_through_the_orm(project, editor, monkeypatch):
+    """SQLite (make run) has no prepared page statement: get_project reads through the ORM,
+    with the same result and the same 404 for an unknown slug."""
+    from django.db import connection
+    from django.http import Http404
+
+    from projects.access import get_project
+
+    expected = page_view_of(project_for_page(editor, project.slug))
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    access = get_project(editor, project.slug)
+    assert page_view_of(access.project) == expected
+    assert access.can_edit
+    with pytest.raises(Http404):
+        get_project(editor, "no-such-project")
