@@ -61,14 +61,18 @@ def main(keys: list[str]) -> None:
                 out = Path(os.environ["PROFILE_DUMP"]) / f"{key}.html"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_bytes(response.content)
+            backend = backend_pid()
             started, cpu = time.perf_counter(), time.process_time()
+            db = backend_ticks(backend)
             for _ in range(REQUESTS):
                 request()
             each = (time.perf_counter() - started) / REQUESTS * 1000
             cpu = (time.process_time() - cpu) / REQUESTS * 1000
+            db = (backend_ticks(backend) - db) / os.sysconf("SC_CLK_TCK") / REQUESTS * 1000
             print(
                 f"\n=== {page.label}: {each:.1f} ms per request, {cpu:.1f} ms of it on this "
-                f"process's CPU ({REQUESTS} requests, {len(response.content) // 1024} KiB)"
+                f"process's CPU, {db:.1f} ms on its PostgreSQL backend's "
+                f"({REQUESTS} requests, {len(response.content) // 1024} KiB)"
             )
             profiler = cProfile.Profile()
             profiler.enable()
@@ -85,6 +89,20 @@ def main(keys: list[str]) -> None:
         connections.close_all()
         bench_pages.drop_database()
         shutil.rmtree(static_root, ignore_errors=True)
+
+
+def backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def backend_ticks(pid: int) -> int:
+    """CPU time (user + system, clock ticks) the PostgreSQL backend serving this process used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def request_for(client, page):
