@@ -48,6 +48,15 @@ def black_friday_deadline(today: date) -> date:
     return deadline
 
 
+def history_start(start: date, today: date) -> date:
+    """Where a demo project's recorded history (its approval, the change requests decided on
+    it) begins: its start when that is two months back or more; else two months before the
+    seed day. Seeded between one Black Friday and the start of the next year's project, the
+    project lies ahead, and its approval and decisions happen while it is planned, never on a
+    day that has not come yet."""
+    return min(start, today - timedelta(days=60))
+
+
 def at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
@@ -201,7 +210,9 @@ def _create(plan: Plan, users: DemoUsers, products: dict[str, Product], today: d
     if plan.approve:
         approver = product.asset.owner if product else users[plan.manager]
         services.project_approve(
-            project_id=project.pk, by=approver, at=at(min(plan.start, today) - timedelta(days=3))
+            project_id=project.pk,
+            by=approver,
+            at=at(history_start(plan.start, today) - timedelta(days=3)),
         )
         if plan.status != ProjectStatus.ACTIVE:
             Project.objects.filter(pk=project.pk).update(status=plan.status)
@@ -402,6 +413,7 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
     pm, marco = users["product.manager"], users["project.manager"]
     kpi = Kpi.objects.filter(product=project.product, name="Repurchase rate").first()
     start = project.start_date
+    decided = history_start(start, today)  # when the decided requests were asked and answered
 
     # CR-1, decided early: consent import, more partner days. Baseline 2.
     first = services.change_request_create(
@@ -412,7 +424,7 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
         why="Legal: without it those customers cannot be emailed after the switch.",
         value="About 80,000 reachable customers kept.",
         roadmap_item=items.get("Migrate live campaigns and lists from the legacy system"),
-        at=at(start + timedelta(days=20)),
+        at=at(decided + timedelta(days=20)),
     )
     option = services.change_option_create(
         request_id=first.pk,
@@ -421,14 +433,14 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
         scope_impact="One more deliverable; no change to dates.",
         adds="Consent import from account settings",
         budget_amount=Decimal("8000"),
-        at=at(start + timedelta(days=22)),
+        at=at(decided + timedelta(days=22)),
     )
     services.change_request_decide(
         request_id=first.pk,
         by=pm,
         option_id=option.pk,
         rationale="Not optional: consent is a legal requirement. Worth 8,000 EUR.",
-        at=at(start + timedelta(days=24)),
+        at=at(decided + timedelta(days=24)),
     )
     added = Deliverable.objects.get(project=project, title="Consent import from account settings")
     added_due = start + timedelta(days=60)
@@ -436,7 +448,13 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
         start_date=start + timedelta(days=25),
         due_date=added_due,
         estimate_days=Decimal("6"),
-        status=DeliverableStatus.DONE if added_due < today else DeliverableStatus.IN_PROGRESS,
+        status=(
+            DeliverableStatus.DONE
+            if added_due < today
+            else DeliverableStatus.IN_PROGRESS
+            if start + timedelta(days=25) <= today
+            else DeliverableStatus.PLANNED
+        ),
         done_on=added_due if added_due < today else None,
     )
 
@@ -447,7 +465,7 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
         title="Redesign all email templates to the new brand",
         description="Move every template to the brand refresh before launch.",
         why="The brand refresh launches in spring; one redesign instead of two.",
-        at=at(start + timedelta(days=50)),
+        at=at(decided + timedelta(days=50)),
     )
     option = services.change_option_create(
         request_id=second.pk,
@@ -456,14 +474,14 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
         adds="Templates redesigned to the new brand",
         deadline_days=21,
         budget_amount=Decimal("15000"),
-        at=at(start + timedelta(days=52)),
+        at=at(decided + timedelta(days=52)),
     )
     services.change_request_decide(
         request_id=second.pk,
         by=pm,
         option_id=None,
         rationale="Three weeks late means after Black Friday. The redesign waits for spring.",
-        at=at(start + timedelta(days=54)),
+        at=at(decided + timedelta(days=54)),
     )
 
     # CR-3, open: Feature XYZ on top of Feature ABC, with the three options of DESIGN.md.

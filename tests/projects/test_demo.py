@@ -98,3 +98,30 @@ def test_seeding_again_leaves_the_projects_as_they_are(seeded):
         list(Project.objects.order_by("slug").values_list("slug", "version", "deadline", "budget"))
         == before
     )
+
+
+@pytest.mark.parametrize("day", [date(2026, 12, 3), date(2027, 5, 10), date(2027, 8, 20)])
+def test_nothing_the_demo_records_happens_after_the_day_it_is_seeded(db, monkeypatch, day):
+    """Seeded after Black Friday the project lies ahead (next year's); its approval, change
+    requests, options, decisions and baselines are still in the past, and nothing is done,
+    spent or in progress before it starts."""
+    from projects.models import Baseline, ChangeDecision, ChangeOption, ChangeRequest
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    with time_machine.travel(day, tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+    project = Project.objects.get(slug="replace-legacy-email-system")
+    assert project.deadline == black_friday_deadline(day) > day
+    stamps = [
+        project.approved_at,
+        *ChangeRequest.objects.values_list("requested_at", flat=True),
+        *ChangeOption.objects.values_list("created_at", flat=True),
+        *ChangeDecision.objects.values_list("decided_at", flat=True),
+        *Baseline.objects.values_list("created_at", flat=True),
+    ]
+    assert max(stamps).date() <= day
+    assert project.approved_at < min(ChangeRequest.objects.values_list("requested_at", flat=True))
+    if project.start_date > day:
+        assert not project.deliverables.exclude(status="planned").exists()
+        assert not project.cost_lines.filter(actual__isnull=False).exists()
+        assert not project.milestones.filter(done_on__isnull=False).exists()
