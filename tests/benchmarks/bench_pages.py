@@ -482,17 +482,15 @@ Targets (issue 7, point 3):
 """
 
 
-MARK_START = "<!-- bench_pages:start -->"
-MARK_END = "<!-- bench_pages:end -->"
-
-
-def write_results(text: str) -> None:
-    """Replace this script's block of RESULTS.md, keeping everything else in the file."""
-    block = f"{MARK_START}\n{text.rstrip()}\n{MARK_END}"
+def write_results(text: str, name: str = "bench_pages") -> None:
+    """Replace the block of RESULTS.md between `<!-- {name}:start -->` and its end marker,
+    keeping everything else in the file (bench_reminders.py writes its own block)."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{text.rstrip()}\n{end}"
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if MARK_START in current and MARK_END in current:
-        head, rest = current.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        _, tail = rest.split(end, 1)
         RESULTS.write_text(f"{head}{block}{tail}")
     else:
         RESULTS.write_text(f"{current.rstrip()}\n\n{block}\n")

@@ -282,6 +282,38 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
     raise SystemExit(f"gave up waiting for {what} after {timeout:.0f} s")
 
 
+def results_block(rows: list[tuple[str, str]]) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    return "\n".join(
+        [
+            "## Reminders at scale (bench_reminders.py)",
+            "",
+            f"Command: `.venv/bin/python tests/benchmarks/bench_reminders.py   # or: make bench`."
+            f" {SYNCS:,} weekly syncs due at once, one Celery worker ({POOL} pool, concurrency"
+            f" {CONCURRENCY}) on the real Redis broker, a real SMTP server on 127.0.0.1; one run.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            *(f"| {label} | {value} |" for label, value in rows),
+            f"| date | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC |",
+            f"| cpus | {os.cpu_count()} (nproc), {cpu} |",
+        ]
+    )
+
+
+def write_results(text: str) -> None:
+    from tests.benchmarks.bench_pages import write_results as write_block
+
+    write_block(text, name="bench_reminders")
+
+
 def main() -> int:
     import django
     import redis
@@ -374,6 +406,8 @@ def main() -> int:
         for label, value in rows:
             print(f"  {label:<{width}}  {value}")
         ok = duplicates == 0 and received == expected
+        if "BENCH_SYNCS" not in os.environ:  # only the standard run goes into RESULTS.md
+            write_results(results_block(rows))
         return 0 if ok else 1
     finally:
         if worker is not None:
