@@ -80,38 +80,43 @@ CURRENT = "SELECT id FROM {baseline} WHERE project_id = %(project)s AND is_curre
 ORIGINAL = "SELECT id FROM {baseline} WHERE project_id = %(project)s AND number = 1".format(**T)
 
 # One row: every count and sum of the page. Each derived table is an aggregate without GROUP BY,
-# so it has exactly one row and the cross join has one row.
+# so it has exactly one row and the cross join has one row. The project's deliverables are read
+# once (dl, materialized) for their counts and the scope's: the prepared statement's generic
+# plan reads them through the project_id index, ~0.15 ms a pass over 300 rows, where a pass over
+# the materialized rows costs a fraction of that. COUNT(*) FILTER costs less than SUM(CASE ...).
 FACTS_SQL = """
+WITH dl AS MATERIALIZED (SELECT id, in_scope, status, due_date, done_on, moscow
+    FROM {deliverable} WHERE project_id = %(project)s)
 SELECT d.*, m.*, c.*, r.*, cr.*, s.* FROM
 (SELECT
     COUNT(*) AS d_total,
-    SUM(CASE WHEN in_scope THEN 1 ELSE 0 END) AS d_in_scope,
-    SUM(CASE WHEN in_scope AND status = '{done}' THEN 1 ELSE 0 END) AS d_done,
-    SUM(CASE WHEN in_scope AND status = 'in_progress' THEN 1 ELSE 0 END) AS d_in_progress,
-    SUM(CASE WHEN in_scope AND status = 'blocked' THEN 1 ELSE 0 END) AS d_blocked,
-    SUM(CASE WHEN in_scope AND status <> '{done}' AND due_date < %(today)s THEN 1 ELSE 0 END)
+    COUNT(*) FILTER (WHERE in_scope) AS d_in_scope,
+    COUNT(*) FILTER (WHERE in_scope AND status = '{done}') AS d_done,
+    COUNT(*) FILTER (WHERE in_scope AND status = 'in_progress') AS d_in_progress,
+    COUNT(*) FILTER (WHERE in_scope AND status = 'blocked') AS d_blocked,
+    COUNT(*) FILTER (WHERE in_scope AND status <> '{done}' AND due_date < %(today)s)
         AS d_overdue,
     MAX(CASE WHEN in_scope AND status <> '{done}' THEN due_date END) AS d_open_due,
-    SUM(CASE WHEN in_scope AND status <> '{done}' AND due_date IS NOT NULL THEN 1 ELSE 0 END)
+    COUNT(*) FILTER (WHERE in_scope AND status <> '{done}' AND due_date IS NOT NULL)
         AS d_has_open,
     MAX(CASE WHEN in_scope THEN done_on END) AS d_last_done,
-    SUM(CASE WHEN in_scope AND moscow = 'must' THEN 1 ELSE 0 END) AS d_must,
-    SUM(CASE WHEN in_scope AND moscow = 'should' THEN 1 ELSE 0 END) AS d_should,
-    SUM(CASE WHEN in_scope AND moscow = 'could' THEN 1 ELSE 0 END) AS d_could
- FROM {deliverable} WHERE project_id = %(project)s) AS d,
+    COUNT(*) FILTER (WHERE in_scope AND moscow = 'must') AS d_must,
+    COUNT(*) FILTER (WHERE in_scope AND moscow = 'should') AS d_should,
+    COUNT(*) FILTER (WHERE in_scope AND moscow = 'could') AS d_could
+ FROM dl) AS d,
 (SELECT
     COUNT(*) AS m_total,
-    SUM(CASE WHEN done_on IS NOT NULL THEN 1 ELSE 0 END) AS m_done,
-    SUM(CASE WHEN done_on IS NULL AND due_date < %(today)s THEN 1 ELSE 0 END) AS m_overdue,
+    COUNT(*) FILTER (WHERE done_on IS NOT NULL) AS m_done,
+    COUNT(*) FILTER (WHERE done_on IS NULL AND due_date < %(today)s) AS m_overdue,
     MAX(CASE WHEN done_on IS NULL THEN due_date END) AS m_open_due,
-    SUM(CASE WHEN done_on IS NULL THEN 1 ELSE 0 END) AS m_has_open,
+    COUNT(*) FILTER (WHERE done_on IS NULL) AS m_has_open,
     MAX(done_on) AS m_last_done,
-    SUM(CASE WHEN ms.due_date > %(deadline)s OR ms.id IN (
+    COUNT(*) FILTER (WHERE ms.due_date > %(deadline)s OR ms.id IN (
         SELECT dep.successor_id FROM {dependency} dep
         JOIN {milestone} succ ON succ.id = dep.successor_id
         JOIN {milestone} pre ON pre.id = dep.predecessor_id
         WHERE succ.project_id = %(project)s AND pre.due_date > succ.due_date
-    ) THEN 1 ELSE 0 END) AS m_flagged
+    )) AS m_flagged
  FROM {milestone} ms WHERE project_id = %(project)s) AS m,
 (SELECT
     COUNT(*) AS c_lines,
@@ -120,17 +125,17 @@ SELECT d.*, m.*, c.*, r.*, cr.*, s.* FROM
     SUM(COALESCE(actual, planned)) AS c_forecast
  FROM {cost} WHERE project_id = %(project)s) AS c,
 (SELECT
-    SUM(CASE WHEN status <> '{closed}' THEN 1 ELSE 0 END) AS r_open,
-    SUM(CASE WHEN status <> '{closed}' AND review_date < %(today)s THEN 1 ELSE 0 END) AS r_late,
-    SUM(CASE WHEN status <> '{closed}' AND score >= 15 THEN 1 ELSE 0 END) AS r_high,
+    COUNT(*) FILTER (WHERE status <> '{closed}') AS r_open,
+    COUNT(*) FILTER (WHERE status <> '{closed}' AND review_date < %(today)s) AS r_late,
+    COUNT(*) FILTER (WHERE status <> '{closed}' AND score >= 15) AS r_high,
     MAX(CASE WHEN status <> '{closed}' THEN score END) AS r_top
  FROM {risk} WHERE project_id = %(project)s) AS r,
 (SELECT
     COUNT(*) AS cr_total,
-    SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS cr_open,
-    SUM(CASE WHEN status = 'open' AND EXISTS (
+    COUNT(*) FILTER (WHERE status = 'open') AS cr_open,
+    COUNT(*) FILTER (WHERE status = 'open' AND EXISTS (
         SELECT 1 FROM {option} o WHERE o.request_id = ch.id
-    ) THEN 1 ELSE 0 END) AS cr_awaiting_decision
+    )) AS cr_awaiting_decision
  FROM {change} ch WHERE project_id = %(project)s) AS cr,
 (SELECT
     COUNT(*) FILTER (WHERE b.is_current) AS s_scope,
@@ -140,8 +145,7 @@ SELECT d.*, m.*, c.*, r.*, cr.*, s.* FROM
     COUNT(*) FILTER (WHERE b.number = 1 AND dl.id IS NULL) AS o_removed,
     COUNT(dl.id) FILTER (WHERE b.number = 1) AS o_kept
  FROM {baseline} b JOIN {item} i ON i.baseline_id = b.id
- LEFT JOIN {deliverable} dl ON dl.id = i.deliverable_ref AND dl.project_id = %(project)s
-    AND dl.in_scope
+ LEFT JOIN dl ON dl.id = i.deliverable_ref AND dl.in_scope
  WHERE b.project_id = %(project)s AND (b.is_current OR b.number = 1)) AS s
 """.format(done=DONE, closed=CLOSED, current=CURRENT, original=ORIGINAL, **T)
 
@@ -157,31 +161,31 @@ WHERE b.project_id = %(project)s
 ORDER BY b.number
 """.format(**T)
 
-# Deliverables that need attention, and the scope's changes since the current baseline. The added
-# ones are sorted by COALESCE(due_date, due_date), the same order: on the bare column PostgreSQL
-# walks the whole project's (project, due date) index to skip the sort, twice the CPU of reading
-# the table and sorting the few rows that are left.
+# Deliverables that need attention, and the scope's changes since the current baseline. The
+# project's deliverables in scope and the current baseline's items are each read once
+# (materialized) for the four lists: each list reading the tables again was a pass over the
+# project's deliverables through the project_id index (the generic plan's choice), ~4 times
+# the CPU of the statement as it is.
 DELIVERABLES_SQL = """
-SELECT * FROM (SELECT 'overdue' AS k, id, title, due_date, status FROM {deliverable}
-    WHERE project_id = %(project)s AND in_scope AND status <> '{done}' AND due_date < %(today)s
+WITH dl AS MATERIALIZED (SELECT id, title, due_date, status FROM {deliverable}
+    WHERE project_id = %(project)s AND in_scope),
+ci AS MATERIALIZED (SELECT deliverable_ref, title, due_date, moscow FROM {item}
+    WHERE baseline_id = ({current}))
+SELECT * FROM (SELECT 'overdue' AS k, id, title, due_date, status FROM dl
+    WHERE status <> '{done}' AND due_date < %(today)s
     ORDER BY due_date, id LIMIT {n}) AS a
 UNION ALL
-SELECT * FROM (SELECT 'next' AS k, id, title, due_date, status FROM {deliverable}
-    WHERE project_id = %(project)s AND in_scope AND status <> '{done}'
-        AND due_date >= %(today)s
+SELECT * FROM (SELECT 'next' AS k, id, title, due_date, status FROM dl
+    WHERE status <> '{done}' AND due_date >= %(today)s
     ORDER BY due_date, id LIMIT {n}) AS b
 UNION ALL
-SELECT * FROM (SELECT 'added' AS k, dl.id, dl.title, dl.due_date, dl.status
-    FROM {deliverable} dl WHERE dl.project_id = %(project)s AND dl.in_scope
-        AND dl.id NOT IN (SELECT i.deliverable_ref FROM {item} i
-            WHERE i.baseline_id = ({current}))
-    ORDER BY COALESCE(dl.due_date, dl.due_date), dl.id LIMIT {titles}) AS c
+SELECT * FROM (SELECT 'added' AS k, id, title, due_date, status FROM dl
+    WHERE id NOT IN (SELECT deliverable_ref FROM ci)
+    ORDER BY due_date, id LIMIT {titles}) AS c
 UNION ALL
-SELECT * FROM (SELECT 'removed' AS k, i.deliverable_ref, i.title, i.due_date, i.moscow
-    FROM {item} i WHERE i.baseline_id = ({current})
-        AND i.deliverable_ref NOT IN (SELECT dl.id FROM {deliverable} dl
-            WHERE dl.project_id = %(project)s AND dl.in_scope)
-    ORDER BY i.due_date, i.deliverable_ref LIMIT {titles}) AS e
+SELECT * FROM (SELECT 'removed' AS k, deliverable_ref, title, due_date, moscow FROM ci
+    WHERE deliverable_ref NOT IN (SELECT id FROM dl)
+    ORDER BY due_date, deliverable_ref LIMIT {titles}) AS e
 """.format(done=DONE, n=ATTENTION, titles=DIFF_TITLES, current=CURRENT, **T)
 
 # The next open milestones, and the flagged ones with why (one row per reason).
