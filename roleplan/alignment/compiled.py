@@ -11,6 +11,12 @@ would return: tests/alignment/test_compiled.py compares them.
 
 Only integer parameters (ids) are supported; a value a query needs from another row (a
 meeting's start, say) is read with a Subquery on that row's id.
+
+On PostgreSQL the statements are also prepared, and fetch() sends several in one round trip
+(pipeline mode): planning cost the server more CPU than running them (the meeting's row, an
+eight-table join, took ~4 ms to plan for 0.3 ms to run). A prepared statement is planned a few
+times per connection, then runs its generic plan; connections persist (CONN_MAX_AGE). Only
+these statements are prepared: Django's own cursors bind on the client and never prepare.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
@@ -26,6 +33,15 @@ from django.db.models import QuerySet
 # within the range of a 32-bit id (the ORM turns a lookup outside a column's range into "no
 # rows" before it writes any SQL).
 PLACEHOLDER_BASE = -2_100_000_001
+# The psycopg connection's prepare_threshold: only the statements that ask to be are prepared.
+NEVER = 2**62
+
+
+class PreparingCursor(psycopg.Cursor):
+    """A cursor that binds on the server and prepares every statement (named, planned once)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
 
 
 class CompiledQuery:
@@ -64,20 +80,64 @@ class CompiledQuery:
         width = compiler.col_count if compiler.has_extra_select else None
         return sql, list(values), slots, compiler, compiler.get_converters(fields), width
 
-    def __call__(self, **params: int) -> list[tuple[Any, ...]]:
-        connection = connections[DEFAULT_DB_ALIAS]
+    def statement(self, connection, params: dict[str, int]) -> tuple[str, list]:
+        """The SQL and its arguments for these parameter values."""
         cache = getattr(self.compiled, "by_connection", None)
         if cache is None or cache[0] is not connection:
             cache = self.compiled.by_connection = (connection, self._compile(connection))
-        sql, values, slots, compiler, converters, width = cache[1]
+        sql, values, slots = cache[1][:3]
         args = list(values)
         for index, name in slots.items():
             args[index] = params[name]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, args)
-            rows = cursor.fetchall()
+        return sql, args
+
+    def convert(self, connection, rows: list[tuple]) -> list[tuple[Any, ...]]:
+        """The database's rows as the QuerySet returns them."""
+        compiler, converters, width = self.compiled.by_connection[1][3:]
         if width is not None:
             rows = [row[:width] for row in rows]
         if converters:
             return [tuple(row) for row in compiler.apply_converters(rows, converters)]
         return rows
+
+    def __call__(self, **params: int) -> list[tuple[Any, ...]]:
+        return fetch((self, params))[0]
+
+
+def fetch(*calls: tuple[CompiledQuery, dict[str, int]]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each (query, parameters): on PostgreSQL prepared, in one round trip; elsewhere
+    one query after the other through Django's cursor."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    statements = [query.statement(connection, params) for query, params in calls]
+    if connection.vendor != "postgresql":
+        results = []
+        for sql, args in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, args)
+                results.append(cursor.fetchall())
+    else:
+        results = _fetch_prepared(connection, statements)
+    return [
+        query.convert(connection, rows) for (query, _), rows in zip(calls, results, strict=True)
+    ]
+
+
+def _fetch_prepared(connection, statements: list[tuple[str, list]]) -> list[list[tuple]]:
+    connection.close_if_health_check_failed()  # as Django's cursor() does first
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django's default, which turns preparing off altogether
+        raw.prepare_threshold = NEVER
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    cursors = [wrap(PreparingCursor(raw)) for _ in statements]
+    try:
+        if len(cursors) == 1:  # a pipeline would cost a round trip of its own
+            cursors[0].execute(*statements[0])
+        else:
+            with raw.pipeline():
+                for cursor, (sql, args) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, args)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()

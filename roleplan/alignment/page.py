@@ -7,9 +7,10 @@ fields it reads are loaded: any other field would be fetched on access, which th
 test would notice) or, for the long lists (agenda entries, action items), plain tuples that
 roleplan/alignment/markup.py writes out.
 
-Six queries, whatever the size of the agenda: the meeting with its series, project, product and
-the two managers (and the ids of the previous and next meetings), the agenda, the action items,
-the decisions, the people who can own an action item, the change requests a decision can settle.
+Six queries in two round trips, whatever the size of the agenda: the meeting with its series,
+project, product and the two managers (and the ids of the previous and next meetings), which
+says who may see it; then, together (read()), the agenda, the action items, the decisions, the
+change requests a decision can settle and the people who can own an action item.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db.models import Model, OuterRef, Q, Subquery
 
 from products.models import Product
 from projects.models import ChangeRequest, Project
-from roleplan.alignment.compiled import CompiledQuery
+from roleplan.alignment.compiled import CompiledQuery, fetch
 from roleplan.alignment.models import ActionItem, AgendaEntry, Decision, SyncMeeting, SyncSeries
 from roleplan.ownership.models import Asset
 
@@ -160,7 +161,11 @@ ENTRIES = CompiledQuery(
 
 
 def entries(meeting_id: int) -> list[Entry]:
-    return [Entry(*row) for row in ENTRIES(meeting=meeting_id)]
+    return _entries(ENTRIES(meeting=meeting_id))
+
+
+def _entries(rows: list[tuple]) -> list[Entry]:
+    return [Entry(*row) for row in rows]
 
 
 class Item(NamedTuple):
@@ -221,7 +226,11 @@ ACTION_ITEMS = CompiledQuery(
 def action_items(meeting: SyncMeeting) -> tuple[list[Item], list[Item]]:
     """(carried over, raised here). Items of earlier meetings show until done; those done
     since this meeting started still show, ticked, so the tick is visible in the meeting."""
-    rows = [Item(*row) for row in ACTION_ITEMS(meeting=meeting.pk, series=meeting.series_id)]
+    return _action_items(meeting, ACTION_ITEMS(meeting=meeting.pk, series=meeting.series_id))
+
+
+def _action_items(meeting: SyncMeeting, rows: list[tuple]) -> tuple[list[Item], list[Item]]:
+    rows = [Item(*row) for row in rows]
     carried = [i for i in rows if i.meeting_id != meeting.pk]
     here = [i for i in rows if i.meeting_id == meeting.pk]
     return carried, here
@@ -244,8 +253,12 @@ DECISIONS = CompiledQuery(
 
 def decisions(meeting: SyncMeeting) -> list[Decision]:
     """The meeting's decisions with who made them and the change request each settles."""
+    return _decisions(DECISIONS(meeting=meeting.pk))
+
+
+def _decisions(rows: list[tuple]) -> list[Decision]:
     result = []
-    for row in DECISIONS(meeting=meeting.pk):
+    for row in rows:
         decision, at = _build(Decision, DECISION, row, 0)
         made_by, at = _build(User, PERSON, row, at)
         decision.made_by = made_by
@@ -281,13 +294,17 @@ def people(meeting: SyncMeeting) -> list[User]:
 def owner_choices(meeting: SyncMeeting) -> tuple[tuple[int, str], ...]:
     """people() as ActionItemForm offers them, (id, full name or username), without building
     a User for each."""
+    return _owner_choices(meeting, ACTIVE_PEOPLE())
+
+
+def _owner_choices(meeting: SyncMeeting, rows: list[tuple]) -> tuple[tuple[int, str], ...]:
     participants = meeting.series.participants()
     ids = {p.pk for p in participants}
     return tuple(
         [(p.pk, p.get_full_name() or p.username) for p in participants]
         + [
             (pk, f"{first} {last}".strip() or username)  # User.get_full_name()
-            for pk, username, first, last, _active in ACTIVE_PEOPLE()
+            for pk, username, first, last, _active in rows
             if pk not in ids
         ]
     )
@@ -308,7 +325,42 @@ CHANGE_REQUESTS = CompiledQuery(
 
 def change_requests(meeting: SyncMeeting) -> list[ChangeRequest]:
     """The project's open change requests, and those a decision of this meeting settles."""
-    return [
-        ChangeRequest.from_db(DEFAULT_DB_ALIAS, CHANGE_REQUEST, row)
-        for row in CHANGE_REQUESTS(meeting=meeting.pk, project=meeting.series.project_id)
+    return _change_requests(CHANGE_REQUESTS(meeting=meeting.pk, project=meeting.series.project_id))
+
+
+def _change_requests(rows: list[tuple]) -> list[ChangeRequest]:
+    return [ChangeRequest.from_db(DEFAULT_DB_ALIAS, CHANGE_REQUEST, row) for row in rows]
+
+
+class Reads(NamedTuple):
+    """What the page shows of a meeting, besides the meeting itself."""
+
+    entries: list[Entry]
+    carried: list[Item]
+    action_items: list[Item]
+    decisions: list[Decision]
+    change_requests: list[ChangeRequest]
+    owner_choices: tuple[tuple[int, str], ...] | None
+
+
+def read(meeting: SyncMeeting, *, owner_choices: bool = True) -> Reads:
+    """entries(), action_items(), decisions(), change_requests() and, if asked for,
+    owner_choices(), read in one round trip (compiled.fetch)."""
+    calls = [
+        (ENTRIES, {"meeting": meeting.pk}),
+        (ACTION_ITEMS, {"meeting": meeting.pk, "series": meeting.series_id}),
+        (DECISIONS, {"meeting": meeting.pk}),
+        (CHANGE_REQUESTS, {"meeting": meeting.pk, "project": meeting.series.project_id}),
     ]
+    if owner_choices:
+        calls.append((ACTIVE_PEOPLE, {}))
+    entry_rows, item_rows, decision_rows, request_rows, *people_rows = fetch(*calls)
+    carried, here = _action_items(meeting, item_rows)
+    return Reads(
+        entries=_entries(entry_rows),
+        carried=carried,
+        action_items=here,
+        decisions=_decisions(decision_rows),
+        change_requests=_change_requests(request_rows),
+        owner_choices=_owner_choices(meeting, people_rows[0]) if people_rows else None,
+    )

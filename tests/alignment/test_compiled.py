@@ -177,3 +177,40 @@ def test_a_meeting_whose_project_no_longer_serves_a_product_still_opens(client, 
     response = client.get(meeting.get_absolute_url())
     assert response.status_code == 200
     assert "product manager ·" not in response.content.decode()
+
+
+def test_read_gives_what_the_single_reads_give_in_one_round_trip(meetings):
+    _, second, _ = meetings
+    meeting = page.meeting_by_id(second.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        reads = page.read(meeting)
+    assert len(ctx.captured_queries) == 5
+    assert reads.entries == page.entries(meeting.pk)
+    assert (reads.carried, reads.action_items) == page.action_items(meeting)
+    assert [d.text for d in reads.decisions] == [d.text for d in page.decisions(meeting)]
+    assert [r.pk for r in reads.change_requests] == [r.pk for r in page.change_requests(meeting)]
+    assert reads.owner_choices == page.owner_choices(meeting)
+    assert page.read(meeting, owner_choices=False).owner_choices is None
+
+
+def test_on_postgresql_the_statements_are_prepared(meetings):
+    _, second, _ = meetings
+    page.read(page.meeting_by_id(second.pk))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    for table in ("alignment_syncmeeting", "alignment_agendaentry", "alignment_decision"):
+        assert any(f'FROM "{table}"' in statement for statement in prepared), table
+
+
+def test_elsewhere_the_statements_run_through_djangos_cursor(meetings, monkeypatch):
+    """Another database (SQLite, the development server's) runs them one after the other."""
+    from roleplan.alignment.compiled import fetch
+
+    _, second, _ = meetings
+    calls = [(page.ENTRIES, {"meeting": second.pk}), (page.DECISIONS, {"meeting": second.pk})]
+    expected = fetch(*calls)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with CaptureQueriesContext(connection) as ctx:
+        assert fetch(*calls) == expected
+    assert len(ctx.captured_queries) == 2
