@@ -23,7 +23,7 @@ from django_htmx.http import trigger_client_event
 
 from products.models import Kpi, Product, RoadmapItem
 from projects import budget as budgeting
-from projects import exports, health, mspdi, overview, scope_rows, services
+from projects import exports, health, mspdi, overview, overview_lists, scope_rows, services
 from projects import timeline as timelines
 from projects.access import ProjectAccess, get_change_request, get_project, get_project_for_edit
 from projects.forms import (
@@ -215,6 +215,7 @@ def detail_context(access: ProjectAccess) -> dict:
     for row in context["baselines"]:
         row.url = change_url(urls, row.request_number) if row.request_number else ""
     return {
+        "lists": overview_lists.lists(context, urls, on),
         "project": project,
         "urls": urls,
         "access": access,
