@@ -30,7 +30,11 @@ def people_choices() -> list[tuple[str, str]]:
     # that shows a handover form (the asset page, registry rows).
     with connection.cursor() as cursor:
         cursor.execute(PEOPLE_SQL, [True])
-        rows = cursor.fetchall()
+        return people_labels(cursor.fetchall())
+
+
+def people_labels(rows: list[tuple]) -> list[tuple[str, str]]:
+    """(value, label) pairs of (id, first_name, last_name, username) rows."""
     choices = []
     for pk, first, last, username in rows:
         full = f"{first} {last}".strip()

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import csv
 import functools
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,19 +13,19 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.http import StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from roleplan.http import HttpRequest
-from roleplan.ownership import services
+from roleplan.ownership import markup, services
 from roleplan.ownership.access import (
     get_asset_for_confirm,
     get_asset_for_edit,
-    get_asset_for_view,
+    get_asset_page,
 )
 from roleplan.ownership.forms import (
     AssetCreateForm,
@@ -37,6 +35,7 @@ from roleplan.ownership.forms import (
     people_choices,
 )
 from roleplan.ownership.models import GAP_HELP, Asset, AssetKind, Gap, Handover
+from roleplan.ownership.page import HistoryRow, history_rows
 
 PAGE_SIZE = 50
 
@@ -197,21 +196,6 @@ def asset_page_queryset():
     return Asset.objects.for_page().select_related("product")
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    from_name: str  # "" for the registration row
-    to_name: str
-    by_name: str
-    reason: str
-    at: datetime
-
-
-def _name(first: str | None, last: str | None, username: str | None) -> str:
-    if username is None:  # no such person (the registration row's from, an unknown by)
-        return ""
-    return f"{first} {last}".strip() or username
-
-
 HISTORY_SQL = f"""
 SELECT f.first_name, f.last_name, f.username, t.first_name, t.last_name, t.username,
        b.first_name, b.last_name, b.username, h.reason, h.at
@@ -229,23 +213,18 @@ def handover_history(asset_id: int) -> list[HistoryRow]:
     SQL: on the asset page the ORM's compiling of the three joins cost more than the query."""
     with connection.cursor() as cursor:
         cursor.execute(HISTORY_SQL, [asset_id])
-        rows = cursor.fetchall()
-    return [
-        HistoryRow(_name(*r[0:3]), _name(*r[3:6]), _name(*r[6:9]), r[9], aware(r[10])) for r in rows
-    ]
+        return history_rows(cursor.fetchall())
 
 
-def aware(at: datetime) -> datetime:
-    # SQLite's driver gives the stored UTC time without its zone (the ORM adds it).
-    return at if timezone.is_aware(at) else timezone.make_aware(at, UTC)
-
-
-def asset_context(request: HttpRequest, asset: Asset) -> dict:
+def asset_context(
+    request: HttpRequest, asset: Asset, history: list[HistoryRow] | None = None
+) -> dict:
     """Everything the asset page shows, prepared here so the template runs no queries."""
     annotated = asset
     if not hasattr(asset, "gap_role_conflict"):
         annotated = asset_page_queryset().get(pk=asset.pk)
-    history = handover_history(asset.pk)
+    if history is None:
+        history = handover_history(asset.pk)
     product = getattr(annotated, "product", None) if annotated.kind == AssetKind.PRODUCT else None
     return {
         "asset": annotated,
@@ -263,13 +242,14 @@ ASSET_REGIONS = {"accountability", "history"}
 
 @require_GET
 def asset_detail(request: HttpRequest, slug: str):
-    asset = get_asset_for_view(request.user, slug, queryset=asset_page_queryset())
-    context = asset_context(request, asset)
-    if context["can_edit"]:
-        context["handover_form"] = HandoverForm(
-            initial={"expected_owner": asset.owner_id}, current_owner_id=asset.owner_id
-        )
-        context["people"] = people_choices()
+    page = get_asset_page(request.user, slug)
+    asset = page.asset
+    context = asset_context(request, asset, page.history)
+    # One CSRF token for the page (the context processor's would be another masking of it).
+    context["csrf_token"] = token = get_token(request)
+    # The regions written in Python (markup.py); the handover form is the unbound one, for the
+    # current owner, with the people read for staff and the owner: whoever can_edit.
+    context["regions"] = markup.regions(asset, context, people=page.people, csrf_token=token)
     template = "ownership/asset.html"
     if request.htmx and request.htmx.target in ASSET_REGIONS:
         template = f"ownership/asset.html#{request.htmx.target}"
