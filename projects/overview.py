@@ -190,7 +190,7 @@ SELECT * FROM (SELECT 'removed' AS k, deliverable_ref, title, due_date, moscow F
 
 # The next open milestones, and the flagged ones with why (one row per reason).
 MILESTONES_SQL = """
-SELECT * FROM (SELECT 'next' AS k, id, title, due_date, NULL AS why FROM {milestone}
+SELECT * FROM (SELECT 'milestone' AS k, id, title, due_date, NULL AS why FROM {milestone}
     WHERE project_id = %(project)s AND done_on IS NULL
     ORDER BY due_date, id LIMIT {n}) AS a
 UNION ALL
@@ -492,11 +492,14 @@ def baseline_rows(rows: list[tuple]) -> list[BaselineRow]:
     ]
 
 
+# The deliverables' and the milestones' lists have the same columns: one statement (each
+# statement costs ~0.1 ms of CPU on either side, whatever it reads).
+LISTS_SQL = DELIVERABLES_SQL + "UNION ALL" + MILESTONES_SQL
+
 STATEMENTS = [
     FACTS_SQL,
     BASELINES_SQL,
-    DELIVERABLES_SQL,
-    MILESTONES_SQL,
+    LISTS_SQL,
     RISKS_SQL,
     CHANGES_SQL,
     EDITORS_SQL,
@@ -504,14 +507,13 @@ STATEMENTS = [
 
 
 def overview(project: Project, today: date) -> dict:
-    """The template context of the project page, from seven statements whatever its size (one
+    """The template context of the project page, from six statements whatever its size (one
     round trip on PostgreSQL)."""
     params = {"project": project.pk, "today": today, "deadline": project.deadline}
     (
         (row,),
         baseline_result,
-        deliverable_result,
-        milestone_result,
+        list_result,
         risk_result,
         change_result,
         editor_result,
@@ -575,8 +577,20 @@ def overview(project: Project, today: date) -> dict:
     )
 
     lists: dict[str, list[Item]] = {"overdue": [], "next": [], "added": [], "removed": []}
-    for kind, pk, title, due, status in deliverable_result:
-        lists[kind].append(Item(pk, title, as_date(due), status))
+    next_milestones: list[Item] = []
+    flagged: dict[int, Item] = {}
+    for kind, pk, title, due, text in list_result:
+        if kind in lists:  # a deliverable, with its status (its MoSCoW when removed)
+            lists[kind].append(Item(pk, title, as_date(due), text))
+        elif kind == "milestone":
+            next_milestones.append(Item(pk, title, as_date(due)))
+        else:  # a flagged milestone, and why ("after" the deadline or "before" `text`)
+            item = flagged.setdefault(pk, Item(pk, title, as_date(due)))
+            item.flags.append(
+                "due after the project's deadline"
+                if kind == "after"
+                else f"due before “{text}”, which it depends on"
+            )
 
     comparisons: dict[str, Against] = {}
     for key, baseline, prefix in (("current", current, "s"), ("original", original, "o")):
@@ -610,18 +624,6 @@ def overview(project: Project, today: date) -> dict:
         facts.scope_added = against.added
         facts.scope_removed = against.removed
 
-    next_milestones: list[Item] = []
-    flagged: dict[int, Item] = {}
-    for kind, pk, title, due, why in milestone_result:
-        if kind == "next":
-            next_milestones.append(Item(pk, title, as_date(due)))
-            continue
-        item = flagged.setdefault(pk, Item(pk, title, as_date(due)))
-        item.flags.append(
-            "due after the project's deadline"
-            if kind == "after"
-            else f"due before “{why}”, which it depends on"
-        )
     flagged_list = sorted(flagged.values(), key=lambda m: (m.due, m.pk))[:ATTENTION]
     for m in flagged_list:  # the deadline first, as health.milestone_flags words them
         m.flags.sort(key=lambda text: not text.startswith("due after"))
