@@ -14,13 +14,14 @@ every state, and asserts the same bytes. Change both together.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from html import escape
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dateformat import format as date_format
+from django.utils.dateformat import time_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -50,6 +51,46 @@ def _url(name: str, args: tuple, urlconf: str, prefix: str) -> str:
     return reverse(name, args=args, urlconf=urlconf)
 
 
+def meeting_urls(
+    meeting_id: int, series_id: int, project_slug: str, previous_id: int | None, next_id: int | None
+) -> dict[str, str]:
+    """The links of a meeting's page (previous and next "" when there is none): one memoised
+    lookup instead of url()'s eleven."""
+    return dict(
+        _meeting_urls(
+            meeting_id,
+            series_id,
+            project_slug,
+            previous_id,
+            next_id,
+            get_urlconf() or settings.ROOT_URLCONF,
+            get_script_prefix(),
+        )
+    )
+
+
+@lru_cache(maxsize=1024)
+def _meeting_urls(
+    meeting_id: int,
+    series_id: int,
+    project_slug: str,
+    previous_id: int | None,
+    next_id: int | None,
+    urlconf: str,
+    prefix: str,
+) -> dict[str, str]:
+    urls = {
+        name: reverse(f"alignment:{name}", args=(meeting_id,), urlconf=urlconf)
+        for name in ("meeting", "refresh", "add_action", "add_decision", "notes")
+    }
+    urls["index"] = reverse("alignment:index", urlconf=urlconf)
+    urls["series"] = reverse("alignment:series", args=(series_id,), urlconf=urlconf)
+    urls["project"] = reverse("projects:detail", args=(project_slug,), urlconf=urlconf)
+    for name, pk in (("previous", previous_id), ("next", next_id)):
+        urls[name] = reverse("alignment:meeting", args=(pk,), urlconf=urlconf) if pk else ""
+    return urls
+
+
 def csrf_input(token: str) -> str:
     """{% csrf_token %}"""
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
@@ -59,6 +100,22 @@ def csrf_input(token: str) -> str:
 def day_month(day: date, language: str) -> str:
     """|date:"j M" in `language` (the month's abbreviation is translated)."""
     return date_format(day, "j M")
+
+
+@lru_cache(maxsize=1024)
+def meeting_dates(
+    starts_at: datetime, ends_at: datetime, zone: tzinfo, current_zone: tzinfo, language: str
+) -> tuple[str, str]:
+    """(title day, heading) of the page: in the title, outside {% localtime off %},
+    local_start|date:"j M" in the current time zone; in the heading, in the series' zone `zone`,
+    local_start|date:"l j F", local_start|time:"H:i"–local_end|time:"H:i". Memoised: the four
+    filters cost ~0.3 ms a page, and a meeting's times do not change between its requests."""
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    title = date_format(start.astimezone(current_zone), "j M")
+    heading = (
+        f"{date_format(start, 'l j F')}, {time_format(start, 'H:i')}–{time_format(end, 'H:i')}"
+    )
+    return title, heading
 
 
 @lru_cache(maxsize=4096)

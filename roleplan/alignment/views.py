@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -89,46 +90,61 @@ def prepare_now(request: HttpRequest, series_id: int):
     return redirect(meeting)
 
 
+# A form the page does not show with errors, as the template reads it: every field without a
+# value or errors. Dicts: a lookup on a missing form (None) raises and catches three exceptions,
+# and the template makes ~15 of them.
+BLANK_ACTION_FORM = {
+    name: {"value": None, "errors": None} for name in ("text", "owner", "due_date")
+}
+BLANK_DECISION_FORM = {name: {"value": None, "errors": None} for name in ("text", "change_request")}
+
+
 def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict:
     """What the page and its regions show. `meeting` comes from get_meeting_for_view (with its
     series, project, product, the two managers and the ids of its neighbours); the rest is read
-    in five compiled queries (roleplan/alignment/page.py) and the long lists are written by
-    roleplan/alignment/markup.py, with the page's one CSRF token."""
+    in one round trip of compiled queries (roleplan/alignment/page.py: read()) and the long
+    lists are written by roleplan/alignment/markup.py, with the page's one CSRF token."""
     series = meeting.series
     now = timezone.now()
     today = timezone.localdate(now, series.tz)
     csrf_token = get_token(request)
     writer = markup.Writer(meeting_id=meeting.pk, csrf_token=csrf_token, today=today)
-    entries = page.entries(meeting.pk)
-    sections = [
-        (section.value, section.label, [e for e in entries if e.section == section])
-        for section in SECTION_ORDER
-    ]
-    carried, here = page.action_items(meeting)
     # The forms are given when they carry errors. Blank forms are not built: the template shows
     # a missing form's fields empty and without errors, as a blank form would, and building two
     # (with the owner select's ~50 choices) cost more than the rest of the forms' part.
     action_form = extra.pop("action_form", None)
+    reads = page.read(meeting, owner_choices=action_form is None)
+    entries = reads.entries
+    sections = [
+        (section.value, section.label, [e for e in entries if e.section == section])
+        for section in SECTION_ORDER
+    ]
+    carried, here = reads.carried, reads.action_items
     if action_form is None:
-        owner_options = markup.options(page.owner_choices(meeting), str(request.user.pk))
+        owner_options = markup.options(reads.owner_choices, str(request.user.pk))
     else:
         owner_options = select_options(action_form, "owner")
-    change_requests = page.change_requests(meeting)
+    change_requests = reads.change_requests
     decision_form = extra.pop("decision_form", None)
     if decision_form is None:
         choices = DecisionForm.choices_for(change_requests)
         change_request_options = markup.options(choices, str(None))  # a blank form's value
     else:
         change_request_options = select_options(decision_form, "change_request")
-    urls = {
-        name: markup.url(f"alignment:{name}", meeting.pk)
-        for name in ("meeting", "refresh", "add_action", "add_decision")
-    }
-    urls["index"] = markup.url("alignment:index")
-    urls["series"] = markup.url("alignment:series", series.pk)
-    urls["project"] = markup.url("projects:detail", series.project.slug)
-    for name, pk in (("previous", meeting.previous_meeting_id), ("next", meeting.next_meeting_id)):
-        urls[name] = markup.url("alignment:meeting", pk) if pk else ""
+    urls = markup.meeting_urls(
+        meeting.pk,
+        series.pk,
+        series.project.slug,
+        meeting.previous_meeting_id,
+        meeting.next_meeting_id,
+    )
+    title_day, heading = markup.meeting_dates(
+        meeting.starts_at,
+        meeting.ends_at,
+        series.tz,
+        timezone.get_current_timezone(),
+        get_language(),
+    )
     return {
         "meeting": meeting,
         "series": series,
@@ -139,6 +155,8 @@ def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict
         "project_manager": series.project_manager,
         "local_start": meeting.starts_at.astimezone(series.tz),
         "local_end": meeting.ends_at.astimezone(series.tz),
+        "title_day": title_day,
+        "heading": heading,
         "sections_html": writer.sections(sections),
         "entry_count": len(entries),
         "discussed_count": sum(1 for e in entries if e.discussed),
@@ -146,10 +164,10 @@ def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict
         "carried_html": writer.items(carried),
         "action_items": here,
         "action_items_html": writer.items(here),
-        "decisions": page.decisions(meeting),
-        "action_form": action_form,
+        "decisions": reads.decisions,
+        "action_form": BLANK_ACTION_FORM if action_form is None else action_form,
         "owner_options": owner_options,
-        "decision_form": decision_form,
+        "decision_form": BLANK_DECISION_FORM if decision_form is None else decision_form,
         "change_request_options": change_request_options,
         "offers_change_requests": bool(change_requests),
         "previous_meeting": meeting.previous_meeting_id,
@@ -157,6 +175,12 @@ def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict
         "today": today,
         "is_past": meeting.ends_at < now,
         "csrf_token": csrf_token,
+        # What only some responses set (the notes' conflict and errors): given, as a missing
+        # variable costs the template two exceptions each time it is read.
+        "theirs": None,
+        "my_notes": None,
+        "notes_error": None,
+        "just_saved": False,
         **extra,
     }
 
@@ -215,6 +239,11 @@ def mark_entry(request: HttpRequest, pk: int, entry_id: int):
     return redirect(meeting)
 
 
+def notes_context(meeting: SyncMeeting) -> dict:
+    """What the notes region reads, when it is shown alone."""
+    return {"meeting": meeting, "urls": {"notes": markup.url("alignment:notes", meeting.pk)}}
+
+
 @require_http_methods(["GET", "POST"])
 def notes(request: HttpRequest, pk: int):
     """Autosaved shared notes. A save based on an older version is refused with 409 and the
@@ -222,7 +251,7 @@ def notes(request: HttpRequest, pk: int):
     theirs (GET reloads the notes region)."""
     meeting = get_meeting_for_view(request.user, pk)
     if request.method == "GET":
-        return render(request, "alignment/meeting.html#notes", {"meeting": meeting})
+        return render(request, "alignment/meeting.html#notes", notes_context(meeting))
     form = NotesForm(request.POST)
     if not form.is_valid():
         return render(
@@ -259,7 +288,7 @@ def notes(request: HttpRequest, pk: int):
         if mode in {"mine", "combine"}
         else "alignment/meeting.html#notes-meta"
     )
-    return render(request, template, {"meeting": saved, "just_saved": True})
+    return render(request, template, {**notes_context(saved), "just_saved": True})
 
 
 @require_POST

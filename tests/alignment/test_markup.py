@@ -237,3 +237,49 @@ def test_blank_forms_are_shown_as_the_forms_would_show_them(rf, meeting):
 
 def tokenless(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+PAGE_DATES = engines["django"].from_string(
+    '{% load tz %}{{ start|date:"j M" }}|{% localtime off %}{{ start|date:"l j F" }}, '
+    '{{ start|time:"H:i" }}–{{ end|time:"H:i" }}{% endlocaltime %}'
+)
+
+
+@pytest.mark.parametrize("language", ["en-us", "de"])
+@pytest.mark.parametrize("current", ["UTC", "America/Los_Angeles", "Asia/Kolkata"])
+def test_the_title_and_heading_dates_are_written_as_the_filters_write_them(current, language):
+    """The title's day is in the current time zone, the heading's times in the series' zone
+    (another day than UTC's here)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Pacific/Auckland")
+    start = datetime(2026, 11, 16, 11, 30, tzinfo=ZoneInfo("UTC"))
+    end = start + timedelta(minutes=45)
+    with translation.override(language), timezone.override(current):
+        expected = PAGE_DATES.render({"start": start.astimezone(zone), "end": end.astimezone(zone)})
+        title, heading = markup.meeting_dates(
+            start, end, zone, timezone.get_current_timezone(), translation.get_language()
+        )
+    assert f"{title}|{heading}" == expected
+
+
+def test_the_page_links_are_those_reverse_gives(meeting):
+    from django.urls import reverse
+
+    urls = markup.meeting_urls(meeting.pk, meeting.series_id, "a-project", None, 7)
+    assert urls == {
+        "meeting": reverse("alignment:meeting", args=[meeting.pk]),
+        "refresh": reverse("alignment:refresh", args=[meeting.pk]),
+        "add_action": reverse("alignment:add_action", args=[meeting.pk]),
+        "add_decision": reverse("alignment:add_decision", args=[meeting.pk]),
+        "notes": reverse("alignment:notes", args=[meeting.pk]),
+        "index": reverse("alignment:index"),
+        "series": reverse("alignment:series", args=[meeting.series_id]),
+        "project": reverse("projects:detail", args=["a-project"]),
+        "previous": "",
+        "next": reverse("alignment:meeting", args=[7]),
+    }
+    urls["next"] = "changed"  # each page gets its own copy
+    assert markup.meeting_urls(meeting.pk, meeting.series_id, "a-project", None, 7)["next"] != (
+        "changed"
+    )

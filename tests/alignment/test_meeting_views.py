@@ -333,3 +333,19 @@ def test_stranger_never_appears_as_participant(db):
     stranger = UserFactory()
     series = make_series()
     assert stranger.pk not in {p.pk for p in series.participants()}
+
+
+def test_the_notes_region_alone_posts_to_the_notes_url(client, meeting, pm, manager):
+    """The notes region is also rendered alone (GET, and after keep mine or combine): its form
+    posts to the notes' URL there as on the page."""
+    url = reverse("alignment:notes", args=[meeting.pk])
+    form = f'<form method="post" action="{url}" class="notes-form">'
+    client.force_login(pm)
+    assert form in client.get(meeting.get_absolute_url()).content.decode()
+    html = client.get(url, **HTMX).content.decode()
+    assert form in html
+    assert f'hx-post="{url}" hx-trigger="input' in html
+    client.post(url, {"text": "theirs", "version": 1}, **HTMX)
+    client.force_login(manager)
+    response = client.post(url, {"text": "mine", "version": 1, "mode": "mine"}, **HTMX)
+    assert form in response.content.decode()
