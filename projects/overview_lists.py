@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from projects import health
 from projects.overview import BaselineRow, ChangeRow, Item, RiskRow
-from projects.templatetags.projects_tags import money
+from projects.templatetags.projects_tags import money, signed, variance_class
 
 
 def text(value) -> str:
@@ -137,6 +137,91 @@ def baselines(rows: list[BaselineRow]) -> SafeString:
     return mark_safe("".join(parts))
 
 
+def variance(value, suffix: str = "", label: str = "Variance", mark: str = "") -> str:
+    """A variance cell: its class and its signed value."""
+    return (
+        f'<td data-label="{label}" class="{escape(variance_class(value))}"{mark}>'
+        f"{escape(signed(value))}{suffix}</td>"
+    )
+
+
+def triangle_rows(context: dict) -> SafeString:
+    """The rows of the iron triangle's table: the project now against the current baseline,
+    and the original one when it is another (nothing before approval)."""
+    current, original = context["current"], context["original"]
+    if current is None:
+        return mark_safe("")
+    project, dates = context["project"], context["dates"]
+    currency = project.currency
+    baseline = current.baseline
+    number = text(baseline.number)
+    against = f'<td data-label="Baseline {number}">'
+    vs_original = "Variance vs original"
+    if original is not None:
+        extra = (
+            f'<td data-label="Original (1)">{escape(original.baseline.deadline_text)}</td>'
+            + variance(
+                original.deadline_days, " days", vs_original, " data-original-deadline-variance"
+            ),
+            '<td class="muted hide-sm">vs deadline</td>'
+            + variance(original.schedule_days, " days", vs_original),
+            f'<td data-label="Original (1)">{escape(money(original.baseline.budget, currency))}</td>'
+            + variance(original.budget_delta, "", vs_original, " data-original-budget-variance"),
+            '<td class="muted hide-sm">vs budget</td>'
+            + variance(original.cost_variance, "", vs_original),
+            f'<td data-label="Original (1)">{text(original.baseline_scope)}</td>'
+            f'<td data-label="Variance vs original">+{text(original.added)} / '
+            f"−{text(original.removed)}</td>",
+        )
+    else:
+        extra = ("",) * 5
+    if current.added or current.removed:
+        scope = f'<span class="var-warn">+{text(current.added)} / −{text(current.removed)}</span>'
+    else:
+        scope = '<span class="var-zero">unchanged</span>'
+    rows = (
+        (
+            '<th scope="row">Deadline</th>',
+            f'<td data-label="Now" data-now-deadline>{escape(dates["deadline"])}</td>',
+            f"{against}{escape(baseline.deadline_text)}</td>",
+            variance(current.deadline_days, " days"),
+        ),
+        (
+            '<th scope="row">Forecast finish</th>',
+            f'<td data-label="Now">{escape(dates["forecast"])}</td>',
+            '<td class="muted hide-sm">vs deadline</td>',
+            variance(current.schedule_days, " days"),
+        ),
+        (
+            '<th scope="row">Budget</th>',
+            f'<td data-label="Now" data-now-budget>{escape(money(project.budget, currency))}</td>',
+            f"{against}{escape(money(baseline.budget, currency))}</td>",
+            variance(current.budget_delta),
+        ),
+        (
+            '<th scope="row">Forecast at completion</th>',
+            f'<td data-label="Now">{escape(money(context["summary"].forecast, currency))}</td>',
+            '<td class="muted hide-sm">vs budget</td>',
+            variance(current.cost_variance),
+        ),
+        (
+            f'<th scope="row"><a href="{escape(context["urls"]["scope"])}">Deliverables in '
+            "scope</a></th>",
+            f'<td data-label="Now">{text(context["in_scope_count"])}</td>',
+            f"{against}{text(current.baseline_scope)}</td>",
+            f'<td data-label="Variance">{scope}</td>',
+        ),
+    )
+    cell = "\n            "
+    return mark_safe(
+        "".join(
+            f"\n          <tr>{cell}{cell.join(row)}{cell}{more}\n          </tr>"
+            for row, more in zip(rows, extra, strict=True)
+        )
+        + "\n        "
+    )
+
+
 @lru_cache(maxsize=1)
 def rules() -> SafeString:
     """The health rules never change while the process runs: written once."""
@@ -154,7 +239,8 @@ def rule_notes() -> SafeString:
 
 
 def lists(context: dict, urls: dict, today: date) -> dict[str, SafeString]:
-    """Each list of the page's context, as markup: the template writes lists.<name>."""
+    """Each list of the page's context, as markup: the template writes lists.<name>. The
+    context is the page's: overview.overview's, with the project, its URLs and today."""
     return {
         "overdue_deliverables": overdue_deliverables(
             context["overdue_deliverables"], urls["scope"]
@@ -165,6 +251,7 @@ def lists(context: dict, urls: dict, today: date) -> dict[str, SafeString]:
         "change_requests": change_requests(context["change_requests"]),
         "top_risks": top_risks(context["top_risks"], urls["risks"]),
         "baselines": baselines(context["baselines"]),
+        "triangle_rows": triangle_rows(context),
         "rules": rules(),
         "rule_notes": rule_notes(),
     }

@@ -214,8 +214,7 @@ def detail_context(access: ProjectAccess) -> dict:
         row.url = change_url(urls, row.number)
     for row in context["baselines"]:
         row.url = change_url(urls, row.request_number) if row.request_number else ""
-    return {
-        "lists": overview_lists.lists(context, urls, on),
+    page = {
         "project": project,
         "urls": urls,
         "access": access,
@@ -225,6 +224,8 @@ def detail_context(access: ProjectAccess) -> dict:
         "rule_notes": health.RULE_NOTES,
         **context,
     }
+    page["lists"] = overview_lists.lists(page, urls, on)
+    return page
 
 
 @require_GET

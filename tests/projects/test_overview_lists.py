@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.template.loader import render_to_string
 
 from projects import health, overview_lists
-from projects.overview import BaselineRow, ChangeRow, Dates, Item, RiskRow
+from projects.overview import Against, BaselineRow, ChangeRow, Dates, Item, RiskRow
 
 TODAY = date(2026, 10, 15)
 MARKUP = "Cart & <b>checkout</b> \"quoted\" 'single'"
@@ -123,18 +124,20 @@ CONTEXT = {
     "baselines": BASELINES,
     "rules": [(health.LABELS[key], text) for key, text in health.RULES],
     "rule_notes": health.RULE_NOTES,
+    "current": None,  # no triangle: see test_the_triangle_rows_are_the_template_rendered_in_python
+    "original": None,
 }
 
 
 NAMES = list(overview_lists.lists(CONTEXT, URLS, TODAY))
-ITEM_LISTS = [name for name in NAMES if name not in ("rules", "rule_notes")]
+ITEM_LISTS = [name for name in NAMES if name not in ("rules", "rule_notes", "triangle_rows")]
 
 
 def reference(name: str, context: dict) -> str:
     return render_to_string(f"projects/_overview_lists.html#{name}", context)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [name for name in NAMES if name != "triangle_rows"])
 def test_each_list_is_the_template_rendered_in_python(name):
     written = overview_lists.lists(CONTEXT, URLS, TODAY)[name]
     assert written == reference(name, CONTEXT)
@@ -158,3 +161,63 @@ def test_the_lists_are_safe_markup():
     for written in overview_lists.lists(CONTEXT, URLS, TODAY).values():
         assert hasattr(written, "__html__")
         assert "<script>" not in written
+
+
+def against(**kw) -> Against:
+    values = {
+        "baseline": BASELINES[2],
+        "deadline_days": 12,
+        "budget_delta": Decimal("-2500.00"),
+        "schedule_days": None,
+        "cost_variance": Decimal("0"),
+        "added": 3,
+        "removed": 0,
+        "baseline_scope": 1200,
+    }
+    values.update(kw)
+    return Against(**values)
+
+
+TRIANGLES = {
+    "no original": (against(), None),
+    "late, over budget, unchanged scope": (
+        against(
+            deadline_days=-3,
+            schedule_days=40,
+            budget_delta=Decimal("0"),
+            cost_variance=Decimal("1234567.89"),
+            added=0,
+            removed=0,
+        ),
+        None,
+    ),
+    "with the original": (
+        against(removed=2, schedule_days=-1),
+        against(
+            baseline=BASELINES[0],
+            deadline_days=0,
+            budget_delta=Decimal("10"),
+            schedule_days=5,
+            cost_variance=Decimal("-1"),
+            added=0,
+            removed=0,
+        ),
+    ),
+    "before approval": (None, None),
+}
+
+
+@pytest.mark.parametrize("state", list(TRIANGLES))
+def test_the_triangle_rows_are_the_template_rendered_in_python(state):
+    current, original = TRIANGLES[state]
+    context = {
+        **CONTEXT,
+        "current": current,
+        "original": original,
+        "project": SimpleNamespace(budget=Decimal("130000"), currency="EUR"),
+        "summary": SimpleNamespace(forecast=Decimal("-99.5")),
+        "dates": {"deadline": "2 May 2027", "forecast": "—"},
+        "in_scope_count": 1234,
+    }
+    written = overview_lists.lists(context, URLS, TODAY)["triangle_rows"]
+    assert written == (reference("triangle_rows", context) if current else "")
