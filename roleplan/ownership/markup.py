@@ -19,8 +19,10 @@ from datetime import datetime
 from functools import lru_cache
 from html import escape
 
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
+from django.template.defaultfilters import linebreaks_filter
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
@@ -31,6 +33,17 @@ from roleplan.ownership.page import HistoryRow
 from roleplan.ownership.templatetags.ownership_tags import person, person_options
 
 BADGE = {Gap.OWNERLESS: "badge-bad", Gap.ROLE_CONFLICT: "badge-info"}
+
+
+def url_of(name: str, *args: object) -> str:
+    """reverse(name, args=args), escaped and memoised: an asset's URLs do not change while the
+    process runs (the key holds the URLconf and the script prefix, which could)."""
+    return _url(name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@lru_cache(maxsize=4096)
+def _url(name: str, args: tuple, urlconf: str, prefix: str) -> str:
+    return escape(reverse(name, args=args, urlconf=urlconf))
 
 
 def when(at: datetime, fmt: str) -> str:
@@ -61,7 +74,7 @@ def confirm_html(asset: Asset, *, is_owner: bool, csrf_token: str, where: str, t
         confirmed = '<span class="muted">never</span>'
     form = ""
     if is_owner:
-        url = escape(reverse("ownership:confirm", args=[asset.slug]))
+        url = url_of("ownership:confirm", asset.slug)
         form = (
             f'\n  <form class="inline" method="post" action="{url}"\n'
             f'        hx-post="{url}" hx-target="{escape(target) if target else f"#confirm-{pk}"}"'
@@ -79,12 +92,12 @@ def accountability_html(
     asset: Asset,
     gaps: list[tuple[Gap, str]],
     *,
-    url: str,
+    page_url: str,
     is_owner: bool,
     confirm_days: int,
     csrf_token: str,
 ) -> str:
-    """The partial accountability; `url` is asset.get_absolute_url()."""
+    """The partial accountability; `page_url` is asset.get_absolute_url(), escaped."""
     if gaps:
         items = "".join(
             f'\n      <li class="gap gap-{escape(gap)}"><span class="badge '
@@ -103,7 +116,7 @@ def accountability_html(
     )
     return (
         '\n  <section id="accountability" class="card" aria-labelledby="accountability-h"\n'
-        f'           hx-get="{escape(url)}" hx-trigger="ownerChanged from:body" '
+        f'           hx-get="{page_url}" hx-trigger="ownerChanged from:body" '
         'hx-swap="outerHTML">\n'
         '    <h2 id="accountability-h">Accountability</h2>\n'
         f"    {summary}\n"
@@ -124,7 +137,12 @@ def _options(people: tuple[tuple[str, str], ...], exclude: int) -> str:
 
 
 def handover_panel_html(
-    asset: Asset, people: list[tuple[str, str]], *, can_edit: bool, csrf_token: str
+    asset: Asset,
+    people: list[tuple[str, str]],
+    *,
+    page_url: str,
+    can_edit: bool,
+    csrf_token: str,
 ) -> str:
     """The partial handover-panel as the asset page shows it: an unbound form for the current
     owner (the view reads the page only when the user can edit as owner or staff, so the "You
@@ -133,7 +151,7 @@ def handover_panel_html(
         return "\n  \n  "
     pk = asset.pk
     name = escape(asset.name)
-    url = escape(reverse("ownership:handover", args=[asset.slug]))
+    url = url_of("ownership:handover", asset.slug)
     form = (
         f'\n  <form id="handover-form" method="post" action="{url}"\n'
         f'        hx-post="{url}"\n'
@@ -161,7 +179,7 @@ def handover_panel_html(
         "      \n"
         "    </div>\n"
         '    <button type="submit" class="btn btn-primary">Hand over</button>\n'
-        f'    <a class="btn" href="{escape(asset.get_absolute_url())}">Cancel</a>\n'
+        f'    <a class="btn" href="{page_url}">Cancel</a>\n'
         "  </form>\n  "
     )
     return (
@@ -179,12 +197,12 @@ def handover_panel_html(
     )
 
 
-def history_html(history: list[HistoryRow], *, url: str) -> str:
-    """The partial history; `url` is asset.get_absolute_url()."""
+def history_html(history: list[HistoryRow], *, page_url: str) -> str:
+    """The partial history; `page_url` is asset.get_absolute_url(), escaped."""
     entries = "".join([_entry(h, timezone.get_current_timezone(), get_language()) for h in history])
     return (
         '\n<section id="history" class="card" aria-labelledby="history-h"\n'
-        f'         hx-get="{escape(url)}" hx-trigger="ownerChanged from:body" '
+        f'         hx-get="{page_url}" hx-trigger="ownerChanged from:body" '
         'hx-swap="outerHTML">\n'
         '  <h2 id="history-h">Handover history</h2>\n'
         '  <ol class="history">\n'
@@ -215,6 +233,54 @@ def _entry(h: HistoryRow, zone, language: str) -> str:
     )
 
 
+def content_html(asset: Asset, context: dict, parts: dict[str, str]) -> str:
+    """The block content of asset.html around its three partials (`parts`)."""
+    product = context["product"]
+    team = f"<p>Team: {escape(asset.team)}</p>" if asset.team else ""
+    open_product = (
+        f'<a class="btn" href="{escape(product.get_absolute_url())}">Open the product</a>'
+        if product
+        else ""
+    )
+    edit = (
+        f'<a class="btn" href="{url_of("ownership:edit", asset.slug)}">Edit details</a>'
+        if context["can_edit"]
+        else ""
+    )
+    about = ""
+    if asset.description:
+        about = (
+            '\n<section class="card" aria-labelledby="about-h">\n'
+            '  <h2 id="about-h">About</h2>\n'
+            f"  {linebreaks_filter(asset.description, autoescape=True)}\n"
+            "</section>\n"
+        )
+    return (
+        '\n<div class="page-head">\n'
+        "  <div>\n"
+        f'    <div class="eyebrow"><a href="{url_of("ownership:index")}">Ownership</a> / '
+        f"{escape(asset.get_kind_display())}</div>\n"
+        f"    <h1>{escape(asset.name)}</h1>\n"
+        f"    {team}\n"
+        "  </div>\n"
+        '  <div class="actions">\n'
+        f"    {open_product}\n"
+        f"    {edit}\n"
+        "  </div>\n"
+        "</div>\n"
+        "\n"
+        '<div class="grid grid-2">\n'
+        f"  {parts['accountability']}\n"
+        "\n"
+        f"  {parts['handover_panel']}\n"
+        "</div>\n"
+        "\n"
+        f"{about}\n"
+        "\n"
+        f"{parts['history']}\n"
+    )
+
+
 def regions(
     asset: Asset,
     context: dict,
@@ -222,21 +288,22 @@ def regions(
     people: list[tuple[str, str]],
     csrf_token: str,
 ) -> dict[str, SafeString]:
-    """The three regions of the asset page for asset_context's `context`."""
-    url = asset.get_absolute_url()
-    return {
-        "accountability": mark_safe(  # noqa: S308 - every value is escaped above
-            accountability_html(
-                asset,
-                context["gaps"],
-                url=url,
-                is_owner=context["is_owner"],
-                confirm_days=context["confirm_days"],
-                csrf_token=csrf_token,
-            )
+    """The block content of the asset page (content) and its three partials, for
+    asset_context's `context`; every value in them is escaped here."""
+    page_url = url_of("ownership:asset", asset.slug)
+    parts = {
+        "accountability": accountability_html(
+            asset,
+            context["gaps"],
+            page_url=page_url,
+            is_owner=context["is_owner"],
+            confirm_days=context["confirm_days"],
+            csrf_token=csrf_token,
         ),
-        "handover_panel": mark_safe(  # noqa: S308 - every value is escaped above
-            handover_panel_html(asset, people, can_edit=context["can_edit"], csrf_token=csrf_token)
+        "handover_panel": handover_panel_html(
+            asset, people, page_url=page_url, can_edit=context["can_edit"], csrf_token=csrf_token
         ),
-        "history": mark_safe(history_html(context["history"], url=url)),  # noqa: S308
+        "history": history_html(context["history"], page_url=page_url),
     }
+    parts["content"] = content_html(asset, context, parts)
+    return {key: mark_safe(html) for key, html in parts.items()}  # noqa: S308 - escaped above
