@@ -13,7 +13,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from projects import health, overview_lists
-from projects.overview import Against, BaselineRow, ChangeRow, Dates, Item, RiskRow
+from projects.overview import Against, BaselineRow, Budget, ChangeRow, Dates, Item, RiskRow
 
 TODAY = date(2026, 10, 15)
 MARKUP = "Cart & <b>checkout</b> \"quoted\" 'single'"
@@ -124,20 +124,27 @@ CONTEXT = {
     "baselines": BASELINES,
     "rules": [(health.LABELS[key], text) for key, text in health.RULES],
     "rule_notes": health.RULE_NOTES,
+    # the figures: see SCOPES, BUDGETS and TRIANGLES below
+    "scope": dict.fromkeys(["in_scope", "out_of_scope", "done", "in_progress", "blocked"], 0)
+    | dict.fromkeys(["overdue", "percent"], 0)
+    | {"moscow": []},
+    "summary": Budget(Decimal(0), Decimal(0), Decimal(0), Decimal(0), 0),
+    "project": SimpleNamespace(budget=Decimal(0), currency="EUR"),
     "current": None,  # no triangle: see test_the_triangle_rows_are_the_template_rendered_in_python
     "original": None,
 }
 
 
 NAMES = list(overview_lists.lists(CONTEXT, URLS, TODAY))
-ITEM_LISTS = [name for name in NAMES if name not in ("rules", "rule_notes", "triangle_rows")]
+FIGURES = ("triangle_rows", "scope_stats", "moscow", "budget_stats")  # tested below on their own
+ITEM_LISTS = [name for name in NAMES if name not in ("rules", "rule_notes", *FIGURES)]
 
 
 def reference(name: str, context: dict) -> str:
     return render_to_string(f"projects/_overview_lists.html#{name}", context)
 
 
-@pytest.mark.parametrize("name", [name for name in NAMES if name != "triangle_rows"])
+@pytest.mark.parametrize("name", [name for name in NAMES if name not in FIGURES])
 def test_each_list_is_the_template_rendered_in_python(name):
     written = overview_lists.lists(CONTEXT, URLS, TODAY)[name]
     assert written == reference(name, CONTEXT)
@@ -215,9 +222,52 @@ def test_the_triangle_rows_are_the_template_rendered_in_python(state):
         "current": current,
         "original": original,
         "project": SimpleNamespace(budget=Decimal("130000"), currency="EUR"),
-        "summary": SimpleNamespace(forecast=Decimal("-99.5")),
+        "summary": Budget(Decimal(1), Decimal(2), Decimal(3), Decimal("-99.5"), 4),
         "dates": {"deadline": "2 May 2027", "forecast": "—"},
         "in_scope_count": 1234,
     }
     written = overview_lists.lists(context, URLS, TODAY)["triangle_rows"]
     assert written == (reference("triangle_rows", context) if current else "")
+
+
+def scope(**kw) -> dict:
+    values = {
+        "in_scope": 226,
+        "out_of_scope": 74,
+        "done": 70,
+        "in_progress": 12,
+        "blocked": 3,
+        "open": 156,
+        "overdue": 14,
+        "percent": 31,
+        "moscow": [("Must", 100), ("Should", 1000), ("Could", 0)],
+    }
+    values.update(kw)
+    return values
+
+
+SCOPES = [
+    scope(),
+    scope(in_scope=0, out_of_scope=0, done=0, in_progress=0, blocked=0, overdue=0, percent=0),
+    scope(blocked=0, overdue=0, out_of_scope=1234),
+]
+BUDGETS = [
+    Budget(Decimal("125000"), Decimal("100000"), Decimal("25000.50"), Decimal("130000"), 32),
+    Budget(Decimal("1000"), Decimal("0"), Decimal("0"), Decimal("999.49"), 0),
+    Budget(Decimal("0"), Decimal("0"), Decimal("0"), Decimal("0"), 0),
+]
+
+
+@pytest.mark.parametrize("index", range(len(SCOPES)))
+@pytest.mark.parametrize("name", ["scope_stats", "moscow"])
+def test_the_scope_figures_are_the_template_rendered_in_python(name, index):
+    context = {**CONTEXT, "scope": SCOPES[index]}
+    written = overview_lists.lists(context, URLS, TODAY)[name]
+    assert written == reference(name, context)
+
+
+@pytest.mark.parametrize("index", range(len(BUDGETS)))
+def test_the_budget_figures_are_the_template_rendered_in_python(index):
+    context = {**CONTEXT, "summary": BUDGETS[index], "project": SimpleNamespace(currency="<€>")}
+    written = overview_lists.lists(context, URLS, TODAY)["budget_stats"]
+    assert written == reference("budget_stats", context)
