@@ -3,7 +3,8 @@
 Concurrency rules:
 - Every editable row has a `version`. A save names the version it was based on; the row is read
   with select_for_update and the save is refused with StaleEdit when someone else saved first
-  (compare-and-set), so no update is lost.
+  (compare-and-set), so no update is lost. An edit of an item the caller has just read makes
+  the UPDATE itself the compare-and-set, with `WHERE version = …` (update_as_read).
 - Ranks are dense (0..n-1) within a product's horizon. Every rank change locks the product row
   first, so concurrent moves on one product run one after the other and never leave duplicate
   or missing positions; moves on different products do not wait for each other.
@@ -11,6 +12,7 @@ Concurrency rules:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -308,13 +310,29 @@ def roadmap_item_create(
 
 @transaction.atomic
 def roadmap_item_update(
-    *, item_id: int, version: int, by: User, data: dict[str, Any]
+    *,
+    item_id: int,
+    version: int,
+    by: User,
+    data: dict[str, Any],
+    read: RoadmapItem | None = None,
 ) -> RoadmapItem:
     """Save edited fields if nobody saved since `version`; an item whose horizon changes goes
-    to the end of its new horizon."""
+    to the end of its new horizon. `read` is the item as the caller just read it, if it did:
+    see `update_as_read`. The caller's instance is left as it was."""
     unknown = set(data) - set(ITEM_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    if (
+        read is not None
+        and read.pk == item_id
+        and read.version == version
+        and "horizon" not in data
+    ):
+        saved = update_as_read(read, by, data)
+        if saved is not None:
+            return saved
+        # Someone saved first: the locking path below says what they changed.
     if "horizon" in data:
         # Ranks may change: take the product's lock first, as every move does.
         lock_product(RoadmapItem.objects.values_list("product_id", flat=True).get(pk=item_id))
@@ -340,6 +358,29 @@ def roadmap_item_update(
             item.horizon,
             [*horizon_ids(product_id, item.horizon, excluding=item.pk), item.pk],
         )
+    record(item, by, ChangeAction.EDITED, rows)
+    return item
+
+
+def update_as_read(read: RoadmapItem, by: User, data: dict[str, Any]) -> RoadmapItem | None:
+    """The in-place edit's save in two statements, UPDATE and the history's INSERT, without the
+    SELECT … FOR UPDATE before them (issue 7, point 3): the caller read the row at the version the user started from, so
+    its values are the ones being replaced, and `WHERE version = <that version>` makes the
+    UPDATE itself the compare-and-set (a concurrent writer holds the row's lock; PostgreSQL
+    then checks the condition again on the row it committed, so one of two saves matches no
+    row). None when no row matched: someone else saved first. Call inside a transaction."""
+    data = {name: value for name, value in data.items() if getattr(read, name) != value}
+    if not data:
+        return read
+    item = copy.copy(read)
+    rows = change_rows(item, data)
+    apply(item, data, by)
+    item.updated_at = timezone.now()
+    matched = RoadmapItem.objects.filter(pk=item.pk, version=read.version).update(
+        **data, version=item.version, updated_by=by, updated_at=item.updated_at
+    )
+    if not matched:
+        return None
     record(item, by, ChangeAction.EDITED, rows)
     return item
 

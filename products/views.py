@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from products import access, services
-from products.board import ROW_FIELDS, CardSlots, CardWriter, Face
+from products.board import ROW_FIELDS, CardSlots, CardWriter, Face, sides
 from products.charts import kpi_chart
 from products.forms import (
     INLINE_FIELDS,
@@ -341,23 +341,32 @@ UNSHOWN = [
 ]
 
 
+ROADMAP_DEFAULTS = {"view": "board", "sort": "rice", "status": "", "kpi": None}
+
+
 def roadmap_state(request: HttpRequest, kpis: list[Kpi]) -> dict:
     """View, order and filters from the query string, and the query string to keep them."""
+    if not request.GET:
+        return {**ROADMAP_DEFAULTS, "query": ""}  # what the filter form says of no query
     state = RoadmapFilterForm(request.GET, kpis=kpis).values()
-    defaults = {"view": "board", "sort": "rice", "status": "", "kpi": None}
-    query = urlencode({k: v for k, v in state.items() if v != defaults[k]})
+    query = urlencode({k: v for k, v in state.items() if v != ROADMAP_DEFAULTS[k]})
     return {**state, "query": f"?{query}" if query else ""}
+
+
+def shown_items(product: Product, state: dict, **more) -> QuerySet[RoadmapItem]:
+    """The items the roadmap's filters show (and `more` conditions), in one filter()."""
+    conditions = {"product_id": product.pk, **more}
+    if state["status"]:
+        conditions["status"] = state["status"]
+    if state["kpi"]:
+        conditions["kpi_id"] = state["kpi"]
+    return RoadmapItem.objects.filter(**conditions)
 
 
 def filtered_items(product: Product, state: dict) -> QuerySet[RoadmapItem]:
     """The items the roadmap shows with these filters. The board and the table show no PRD or
     hypothesis text: leave those columns in the table."""
-    items = RoadmapItem.objects.filter(product=product).defer(*UNSHOWN)
-    if state["status"]:
-        items = items.filter(status=state["status"])
-    if state["kpi"]:
-        items = items.filter(kpi_id=state["kpi"])
-    return items
+    return shown_items(product, state).defer(*UNSHOWN)
 
 
 def in_view(state: dict, status: str, kpi_id: int | None) -> bool:
@@ -494,12 +503,23 @@ def announcement(request: HttpRequest, text: str) -> str:
     )
 
 
+def face_answer(request: HttpRequest, product: Product, state: dict, face: Face):
+    """The card of a face, in place of the one on the page: the same bytes as the board's."""
+    writer = CardWriter(
+        slug=product.slug,
+        query=state["query"],
+        can_edit=product.can_edit,
+        csrf_token=get_token(request),
+    )
+    response = HttpResponse(writer.face_card(face))
+    return reswap(retarget(response, f"#item-{face.pk}"), "outerHTML")
+
+
 def card_answer(
     request: HttpRequest, product: Product, state: dict, row: tuple, kpi_name: str | None
 ):
-    """The card of the item of a ROW_FIELDS `row`, in place of the one on the page: the same
-    bytes as the board's. Its up and down buttons name the items just above and below it in
-    its column as shown: one query of ids."""
+    """The card of the item of a ROW_FIELDS `row`. Its up and down buttons name the items just
+    above and below it in its column as shown: one query of ids."""
     pk, horizon = row[0], row[10]
     column = list(
         filtered_items(product, state)
@@ -514,14 +534,41 @@ def card_answer(
         column[at - 1] if at else None,
         column[at + 1] if at + 1 < len(column) else None,
     )
-    writer = CardWriter(
-        slug=product.slug,
-        query=state["query"],
-        can_edit=product.can_edit,
-        csrf_token=get_token(request),
+    return face_answer(request, product, state, face)
+
+
+def known_face(product: Product, state: dict, known: RoadmapItem) -> Face | None:
+    """The face of an item the caller holds at `known.version`, if its column as shown still
+    has it at that version, else None (someone changed it meanwhile). Its rank (moves of other
+    items change it) and its scores (the database computes them) come with its neighbours'
+    ids, so card_answer's two queries are one, of narrow rows (issue 7, point 3)."""
+    column = list(
+        shown_items(product, state, horizon=known.horizon)
+        .order_by("rank", "id")
+        .values_list("pk", "version", "rank", "rice_score", "ice_score")
     )
-    response = HttpResponse(writer.face_card(face))
-    return reswap(retarget(response, f"#item-{pk}"), "outerHTML")
+    for at, (pk, version, rank, rice_score, ice_score) in enumerate(column):
+        if pk == known.pk:
+            if version != known.version:
+                return None
+            return Face(
+                pk,
+                known.title,
+                known.status,
+                known.kpi.name if known.kpi_id else None,
+                known.reach,
+                known.impact,
+                known.confidence,
+                known.effort,
+                rice_score,
+                ice_score,
+                known.horizon,
+                rank,
+                column[at - 1][0] if at else None,
+                column[at + 1][0] if at + 1 < len(column) else None,
+                *sides(known.horizon),
+            )
+    return None
 
 
 def columns_answer(
@@ -584,10 +631,23 @@ def shown_answer(
     *,
     was_in: str,
     was_shown: bool,
+    known: RoadmapItem | None = None,
 ):
     """What the roadmap shows of an item after a change (or a cancelled edit): see the top of
     this section. `was_in` and `was_shown` are its horizon and whether the filters showed it
-    before the change."""
+    before the change; `known` is the item as the caller holds it after the change, if it
+    does."""
+    if (
+        known is not None
+        and was_shown
+        and state["view"] != "table"
+        and known.horizon == was_in
+        and in_view(state, known.status, known.kpi_id)
+    ):
+        # The most frequent answer, a card that stays where it was, in one query.
+        face = known_face(product, state, known)
+        if face is not None:
+            return face_answer(request, product, state, face)
     *row, kpi_name = RoadmapItem.objects.values_list(*ROW_FIELDS, "kpi__name").get(pk=item_id)
     pk, title, status, kpi_id, horizon = row[0], row[1], row[2], row[3], row[10]
     shown = in_view(state, status, kpi_id)
@@ -693,6 +753,7 @@ def item_card(request: HttpRequest, slug: str, item_id: int):
         item.pk,
         was_in=item.horizon,
         was_shown=in_view(state, item.status, item.kpi_id),
+        known=item,
     )
 
 
@@ -718,11 +779,12 @@ def item_field(request: HttpRequest, slug: str, item_id: int, field: str):
     status = 422
     if form.is_valid():
         try:
-            services.roadmap_item_update(
+            saved = services.roadmap_item_update(
                 item_id=item.pk,
                 version=form.cleaned_data["version"],
                 by=request.user,
                 data=form.changes(),
+                read=item,
             )
         except services.StaleEdit as exc:
             current = exc.current
@@ -748,6 +810,7 @@ def item_field(request: HttpRequest, slug: str, item_id: int, field: str):
                 item.pk,
                 was_in=item.horizon,
                 was_shown=in_view(state, item.status, item.kpi_id),
+                known=saved,
             )
             return trigger_client_event(response, "roadmapItemChanged", {"id": item.pk})
     if not request.htmx:

@@ -90,3 +90,39 @@ def test_two_people_saving_the_same_version_at_once_one_wins_one_sees_a_conflict
     final = RoadmapItem.objects.get(pk=item.pk)
     assert final.version == 2
     assert sorted(outcomes) == sorted([f"saved {final.reach}", f"conflict, theirs {final.reach}"])
+
+
+def test_two_people_saving_the_item_they_read_at_once_one_wins_one_sees_a_conflict():
+    """The in-place edit's save (services.update_as_read): the UPDATE's WHERE version is the
+    compare-and-set; the loser's UPDATE waits for the winner's row lock, then matches nothing."""
+    owner, editor = UserFactory(), UserFactory()
+    product = make_product(owner=owner, name="Raced", slug="raced", editors=[editor])
+    item = make_item(product, title="Cart", horizon="now")
+    outcomes: list[str] = []
+
+    def save(user, reach):
+        read = RoadmapItem.objects.get(pk=item.pk)  # both read version 1 before either saves
+
+        def work():
+            try:
+                services.roadmap_item_update(
+                    item_id=item.pk, version=1, by=user, data={"reach": reach}, read=read
+                )
+                outcomes.append(f"saved {reach}")
+            except services.StaleEdit as exc:
+                outcomes.append(f"conflict, theirs {exc.current.reach}")
+
+        return work
+
+    for _ in range(5):
+        outcomes.clear()
+        RoadmapItem.objects.filter(pk=item.pk).update(version=1, reach=0)
+        errors = run_threads([save(owner, 100), save(editor, 200)])
+        assert errors == []
+        final = RoadmapItem.objects.get(pk=item.pk)
+        assert final.version == 2
+        assert sorted(outcomes) == sorted(
+            [f"saved {final.reach}", f"conflict, theirs {final.reach}"]
+        )
+        assert item.changes.filter(version=2).count() == 1
+        item.changes.filter(version=2).delete()

@@ -467,3 +467,42 @@ def test_fields_that_are_not_edited_in_place_are_not_found(client, item, owner):
     client.force_login(owner)
     assert client.get(field_url(item, "rank"), headers=HX).status_code == 404
     assert client.get(field_url(item, "version"), headers=HX).status_code == 404
+
+
+def answer_for(rf, owner, product, item_id: int, query: str, **kwargs):
+    """products.views.shown_answer for an htmx request of the owner's with this query."""
+    from products import views
+
+    request = rf.get("/" + query, headers=HX)
+    request.user = owner
+    product.can_edit = True
+    return views.shown_answer(request, product, views.roadmap_state(request, []), item_id, **kwargs)
+
+
+def test_a_card_answer_shows_the_item_as_saved_now_not_as_the_caller_held_it(rf, product, owner):
+    """The card comes from the item the view holds only while the row is still at its version;
+    a change since (here, a newer reach) is read from the database as before."""
+    above = make_item(product, title="Above", horizon="now")
+    item = make_item(product, title="Middle", horizon="now", reach=100)
+    held = RoadmapItem.objects.select_related("kpi").get(pk=item.pk)
+    RoadmapItem.objects.filter(pk=item.pk).update(reach=900, version=2)
+    response = answer_for(rf, owner, product, item.pk, "", was_in="now", was_shown=True, known=held)
+    html = response.content.decode()
+    assert response["HX-Retarget"] == f"#item-{item.pk}"
+    assert "Edit reach of Middle: 900" in html
+    assert f'name="before" value="{above.pk}"' in html
+    same = answer_for(rf, owner, product, item.pk, "", was_in="now", was_shown=True)
+    assert without_tokens(html) == without_tokens(same.content.decode())
+
+
+def test_a_card_the_filters_no_longer_show_leaves_its_column_even_if_the_view_held_it_shown(
+    rf, product, owner
+):
+    item = make_item(product, title="Planned", horizon="next", status="planned")
+    held = RoadmapItem.objects.select_related("kpi").get(pk=item.pk)
+    RoadmapItem.objects.filter(pk=item.pk).update(status="idea", version=2)
+    response = answer_for(
+        rf, owner, product, item.pk, "?status=planned", was_in="next", was_shown=True, known=held
+    )
+    assert response["HX-Retarget"] == "#column-next"
+    assert "no longer matches the filters" in response.content.decode()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from products import services
 from products.models import Kpi, KpiMeasurement, RoadmapItem, RoadmapItemChange
@@ -144,3 +146,63 @@ def test_recording_a_day_again_replaces_its_value(kpi, owner):
     assert kpi.progress(Decimal("18.6")) == 10
     assert kpi.progress(Decimal("30")) == 100
     assert kpi.progress(Decimal("10")) == 0
+
+
+def test_an_update_of_the_item_as_read_is_one_compare_and_set(item, editor):
+    """The in-place edit passes the item it read: an UPDATE … WHERE version and the history's
+    INSERT, no SELECT … FOR UPDATE; the caller's instance is left as it was."""
+    read = RoadmapItem.objects.select_related("kpi").get(pk=item.pk)
+    with CaptureQueriesContext(connection) as captured:
+        saved = services.roadmap_item_update(
+            item_id=item.pk, version=read.version, by=editor, data={"reach": 2500}, read=read
+        )
+    statements = [q["sql"].split()[0] for q in captured]
+    assert [s for s in statements if s in {"SELECT", "UPDATE", "INSERT"}] == ["UPDATE", "INSERT"]
+    assert '"version" = 1' in next(q["sql"] for q in captured if q["sql"].startswith("UPDATE"))
+    assert (saved.reach, saved.version, saved.updated_by) == (2500, 2, editor)
+    assert (read.reach, read.version) == (1000, 1)
+    stored = RoadmapItem.objects.get(pk=item.pk)
+    assert (stored.reach, stored.version, stored.updated_by) == (2500, 2, editor)
+    change = RoadmapItemChange.objects.filter(item=item).first()
+    assert (change.by, change.version) == (editor, 2)
+    assert change.changes == [{"field": "reach", "label": "Reach", "old": "1000", "new": "2500"}]
+
+
+def test_an_update_of_an_item_read_before_someone_elses_save_is_refused_the_same_way(
+    item, owner, editor
+):
+    read = RoadmapItem.objects.get(pk=item.pk)  # read at version 1 ...
+    services.roadmap_item_update(item_id=item.pk, version=1, by=owner, data={"reach": 2000})
+    with pytest.raises(services.StaleEdit) as caught:  # ... and saved after the owner's save
+        services.roadmap_item_update(
+            item_id=item.pk, version=1, by=editor, data={"reach": 3000}, read=read
+        )
+    stale = caught.value
+    assert stale.changed_by == owner
+    assert stale.current.version == 2
+    assert [(d.label, d.theirs, d.yours) for d in stale.differences] == [("Reach", "2000", "3000")]
+    assert [c.changes[0]["new"] for c in stale.changes] == ["2000"]
+    assert RoadmapItem.objects.get(pk=item.pk).reach == 2000
+    assert RoadmapItemChange.objects.filter(item=item).count() == 2  # creation, owner's save
+
+
+def test_an_update_of_the_item_as_read_that_changes_nothing_writes_nothing(item, owner):
+    read = RoadmapItem.objects.get(pk=item.pk)
+    with CaptureQueriesContext(connection) as captured:
+        same = services.roadmap_item_update(
+            item_id=item.pk, version=1, by=owner, data={"reach": 1000}, read=read
+        )
+    assert same is read
+    assert [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))] == []
+
+
+def test_a_horizon_change_of_the_item_as_read_still_takes_the_products_lock(product, owner):
+    a, b = (make_item(product, title=t, horizon="now") for t in "ab")
+    read = RoadmapItem.objects.get(pk=a.pk)
+    with CaptureQueriesContext(connection) as captured:
+        services.roadmap_item_update(
+            item_id=a.pk, version=1, by=owner, data={"horizon": "next"}, read=read
+        )
+    assert any("FOR UPDATE" in q["sql"] for q in captured)
+    assert ranks(product, "now") == [("b", 0)]
+    assert ranks(product, "next") == [("a", 0)]
