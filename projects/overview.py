@@ -28,7 +28,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 
-import psycopg
 from django.contrib.auth.models import User
 from django.db import connection
 from django.utils.dates import MONTHS_3
@@ -51,6 +50,7 @@ from projects.models import (
     RiskStatus,
     risk_level,
 )
+from roleplan import db
 
 ATTENTION = 5  # overdue and next-due deliverables, flagged milestones, top risks shown
 NEXT_MILESTONES = 4
@@ -417,16 +417,6 @@ class Budget:
         return min(self.spent_percent, 100)
 
 
-NEVER = 2**62  # the psycopg connection's prepare_threshold: only what asks to be is prepared
-
-
-class PreparingCursor(psycopg.Cursor):
-    """A server-side binding cursor whose statements are all prepared (named, planned once)."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
 def fetch(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -434,29 +424,9 @@ def fetch(sql: str, params: dict) -> list[tuple]:
 
 
 def fetch_many(statements: list[str], params: dict) -> list[list[tuple]]:
-    """The rows of each statement.
-
-    PostgreSQL gets them all in one round trip (pipeline mode), each as a prepared statement:
-    planning cost more CPU than running them (0.1-1 ms per statement, ~2.5 ms for the page),
-    and a prepared statement is planned a few times per connection, then runs its generic plan
-    (connections persist: CONN_MAX_AGE). Only these statements are prepared: Django's own
-    cursors bind on the client and never prepare. SQLite runs one statement after the other."""
-    if connection.vendor != "postgresql":
-        return [fetch(sql, params) for sql in statements]
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:  # Django's default: no automatic preparing; ours is explicit
-        raw.prepare_threshold = NEVER
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    cursors = [wrap(PreparingCursor(raw)) for _ in statements]
-    with raw.pipeline():
-        for cursor, sql in zip(cursors, statements, strict=True):
-            cursor.execute(sql, params)
-    try:
-        return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
+    """The rows of each statement, all with the same parameters: prepared and in one round trip
+    on PostgreSQL (roleplan.db.fetch_many)."""
+    return db.fetch_many([(sql, params) for sql in statements])
 
 
 def baseline_rows(rows: list[tuple]) -> list[BaselineRow]:

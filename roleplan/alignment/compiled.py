@@ -25,23 +25,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+
+from roleplan import db
 
 # Placeholders: negative, so no real id and no literal of these queries can be one of them, and
 # within the range of a 32-bit id (the ORM turns a lookup outside a column's range into "no
 # rows" before it writes any SQL).
 PLACEHOLDER_BASE = -2_100_000_001
-# The psycopg connection's prepare_threshold: only the statements that ask to be are prepared.
-NEVER = 2**62
-
-
-class PreparingCursor(psycopg.Cursor):
-    """A cursor that binds on the server and prepares every statement (named, planned once)."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
 
 
 class CompiledQuery:
@@ -106,38 +98,10 @@ class CompiledQuery:
 
 def fetch(*calls: tuple[CompiledQuery, dict[str, int]]) -> list[list[tuple[Any, ...]]]:
     """The rows of each (query, parameters): on PostgreSQL prepared, in one round trip; elsewhere
-    one query after the other through Django's cursor."""
+    one query after the other through Django's cursor (roleplan.db.fetch_many)."""
     connection = connections[DEFAULT_DB_ALIAS]
     statements = [query.statement(connection, params) for query, params in calls]
-    if connection.vendor != "postgresql":
-        results = []
-        for sql, args in statements:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, args)
-                results.append(cursor.fetchall())
-    else:
-        results = _fetch_prepared(connection, statements)
+    results = db.fetch_many(statements)
     return [
         query.convert(connection, rows) for (query, _), rows in zip(calls, results, strict=True)
     ]
-
-
-def _fetch_prepared(connection, statements: list[tuple[str, list]]) -> list[list[tuple]]:
-    connection.close_if_health_check_failed()  # as Django's cursor() does first
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:  # Django's default, which turns preparing off altogether
-        raw.prepare_threshold = NEVER
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    cursors = [wrap(PreparingCursor(raw)) for _ in statements]
-    try:
-        if len(cursors) == 1:  # a pipeline would cost a round trip of its own
-            cursors[0].execute(*statements[0])
-        else:
-            with raw.pipeline():
-                for cursor, (sql, args) in zip(cursors, statements, strict=True):
-                    cursor.execute(sql, args)
-        return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()

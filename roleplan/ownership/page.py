@@ -15,11 +15,11 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import psycopg
 from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
+from roleplan import db
 from roleplan.ownership.forms import people_labels
 from roleplan.ownership.models import Asset, AssetKind, Handover
 
@@ -115,49 +115,14 @@ ORDER BY first_name, last_name, username
     return asset, history, people
 
 
-NEVER = 2**62  # the psycopg connection's prepare_threshold: only what asks to be is prepared
-
-
-class PreparingCursor(psycopg.Cursor):
-    """A server-side binding cursor whose statements are all prepared (named, planned once)."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def fetch_many(sqls: tuple[str, ...], params: dict) -> list[list[tuple]]:
-    """The rows of each statement: on PostgreSQL in one round trip (pipeline mode), each a
-    prepared statement; elsewhere one after the other. Django's own cursors never prepare."""
-    if connection.vendor != "postgresql":
-        rows = []
-        with connection.cursor() as cursor:
-            for sql in sqls:
-                cursor.execute(sql, params)
-                rows.append(cursor.fetchall())
-        return rows
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:  # Django's default: no automatic preparing; ours is explicit
-        raw.prepare_threshold = NEVER
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    cursors = [wrap(PreparingCursor(raw)) for _ in sqls]
-    try:
-        with connection.wrap_database_errors:
-            with raw.pipeline():
-                for cursor, sql in zip(cursors, sqls, strict=True):
-                    cursor.execute(sql, params)
-            return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
-
-
 def load_asset_page(user: User, slug: str) -> AssetPage | None:
     """The asset page's data, None for an unknown slug. The people are read only for staff and
     the owner; the view still asks Asset.can_edit."""
     asset_sql, history_sql, people_sql = statements()
     params = {"slug": slug, "staff": bool(user.is_staff), "user": user.pk}
-    asset_rows, rows, people = fetch_many((asset_sql, history_sql, people_sql), params)
+    asset_rows, rows, people = db.fetch_many(
+        [(asset_sql, params), (history_sql, params), (people_sql, params)]
+    )
     if not asset_rows:
         return None
     return AssetPage(
