@@ -21,7 +21,8 @@ Environment: BENCH_DURATION (seconds per page, 10), BENCH_WARMUP (2), BENCH_RUNS
 BENCH_PORT (8205), BENCH_DATABASE_SERVER (postgres://postgres@127.0.0.1:5432), BENCH_DB_NAME
 (roleplan_bench; it is dropped and created),
 BENCH_NO_RESULTS=1 to leave RESULTS.md alone (quick runs while profiling); BENCH_PAGES=base,asset
-to measure only those pages and the floor (never written to RESULTS.md).
+to measure only those pages and the floor (never written to RESULTS.md);
+BENCH_GUNICORN_EXTRA="--worker-connections 2" adds gunicorn options (experiments only).
 Everything targets 127.0.0.1 and stops by itself.
 """
 
@@ -213,6 +214,7 @@ def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
         str(log),
         "--graceful-timeout",
         "5",
+        *os.environ.get("BENCH_GUNICORN_EXTRA", "").split(),
     ]
     process = subprocess.Popen(
         command,
