@@ -28,6 +28,7 @@ from django.utils.text import slugify
 
 from products.models import Horizon, RoadmapItem, Status
 from products.templatetags.products_tags import compact
+from roleplan.markup import csrf_input
 
 CARD_FIELDS = ["title", "status", "kpi", "reach", "impact", "confidence", "effort"]
 LABELS = {name: str(RoadmapItem._meta.get_field(name).verbose_name) for name in CARD_FIELDS}
@@ -388,9 +389,7 @@ class CardWriter:
     ) -> None:
         self.key = (slug, query, can_edit)
         self.kpi_names = kpi_names or {}
-        self.csrf_input = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        ).encode()
+        self.csrf_input = csrf_input(csrf_token).encode()
 
     def card(self, item: RoadmapItem) -> SafeString:
         """One item's card (the board itself writes whole columns of faces)."""

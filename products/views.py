@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from products import access, services
-from products.board import ROW_FIELDS, CardSlots, CardWriter, Face, sides
+from products.board import ROW_FIELDS, CardSlots, CardWriter, Face
 from products.charts import kpi_chart
 from products.forms import (
     INLINE_FIELDS,
@@ -527,14 +527,13 @@ def card_answer(
         .order_by("rank", "id")
         .values_list("pk", flat=True)
     )
-    at = column.index(pk)
-    face = Face.of_row(
-        row,
-        kpi_name,
-        column[at - 1] if at else None,
-        column[at + 1] if at + 1 < len(column) else None,
-    )
+    face = Face.of_row(row, kpi_name, *neighbours(column, column.index(pk)))
     return face_answer(request, product, state, face)
+
+
+def neighbours(column: list, at: int) -> tuple:
+    """The entries just above and below position `at` of a column (None at its ends)."""
+    return (column[at - 1] if at else None, column[at + 1] if at + 1 < len(column) else None)
 
 
 def known_face(product: Product, state: dict, known: RoadmapItem) -> Face | None:
@@ -547,28 +546,16 @@ def known_face(product: Product, state: dict, known: RoadmapItem) -> Face | None
         .order_by("rank", "id")
         .values_list("pk", "version", "rank", "rice_score", "ice_score")
     )
-    for at, (pk, version, rank, rice_score, ice_score) in enumerate(column):
-        if pk == known.pk:
-            if version != known.version:
-                return None
-            return Face(
-                pk,
-                known.title,
-                known.status,
-                known.kpi.name if known.kpi_id else None,
-                known.reach,
-                known.impact,
-                known.confidence,
-                known.effort,
-                rice_score,
-                ice_score,
-                known.horizon,
-                rank,
-                column[at - 1][0] if at else None,
-                column[at + 1][0] if at + 1 < len(column) else None,
-                *sides(known.horizon),
-            )
-    return None
+    ids = [pk for pk, *_ in column]
+    if known.pk not in ids:
+        return None
+    at = ids.index(known.pk)
+    _, version, rank, rice_score, ice_score = column[at]
+    if version != known.version:
+        return None
+    fresh = {"rice_score": rice_score, "ice_score": ice_score, "rank": rank}
+    row = [fresh[name] if name in fresh else getattr(known, name) for name in ROW_FIELDS]
+    return Face.of_row(row, known.kpi.name if known.kpi_id else None, *neighbours(ids, at))
 
 
 def columns_answer(

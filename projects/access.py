@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404
 
 from products.models import Product
 from projects.models import PERSON_COLUMNS, ChangeRequest, Project, ProjectStatus
+from roleplan import db
 from roleplan.ownership.models import Asset
 
 CLOSED_STATUSES = (ProjectStatus.DONE, ProjectStatus.CANCELLED)
@@ -100,14 +101,9 @@ def get_project(user: User, slug: str) -> ProjectAccess:
 PEOPLE = ("owner", "manager", "approved_by")
 
 
-def in_model_order(model, names) -> tuple[str, ...]:
-    """Model.from_db takes a subset of the fields in the model's order."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-
-
-PERSON_FIELDS = in_model_order(User, {"id", *PERSON_COLUMNS})
-ASSET_FIELDS = in_model_order(Asset, {"id", "name", "slug", "owner_id"})
-PRODUCT_FIELDS = in_model_order(Product, {"id", "asset_id"})
+PERSON_FIELDS = db.in_model_order(User, {"id", *PERSON_COLUMNS})
+ASSET_FIELDS = db.in_model_order(Asset, {"id", "name", "slug", "owner_id"})
+PRODUCT_FIELDS = db.in_model_order(Product, {"id", "asset_id"})
 
 
 def _page_sql() -> str:
@@ -139,9 +135,7 @@ def _person(values) -> User | None:
 
 
 def project_for_page(user: User, slug: str) -> Project | None:
-    from projects.overview import fetch_many
-
-    ((*rows,),) = fetch_many([PAGE_SQL], {"user": user.pk, "slug": slug})
+    ((*rows,),) = db.fetch_many([(PAGE_SQL, {"user": user.pk, "slug": slug})])
     if not rows:
         return None
     row = rows[0]

@@ -30,26 +30,26 @@ def text(value) -> str:
     return escape(str(value))
 
 
-def overdue_deliverables(items: list[Item], scope_url: str) -> SafeString:
-    url = escape(scope_url)
-    return mark_safe(
-        "".join(
-            f'<li><a href="{url}?overdue=1#deliverable-{d.pk}">{escape(d.title)}</a> '
-            f'<span class="badge badge-bad">due {escape(d.due_short)}</span></li>'
-            for d in items
-        )
-    )
-
-
-def next_deliverables(items: list[Item], scope_url: str) -> SafeString:
-    url = escape(scope_url)
+def deliverable_links(items: list[Item], href: str, badge: str) -> SafeString:
+    """Deliverables linked to their rows of the scope page (`href`: its URL and query), each
+    with its due date in a badge of class `badge`, or of its status when `badge` is ""."""
+    url = escape(href)
     return mark_safe(
         "".join(
             f'<li><a href="{url}#deliverable-{d.pk}">{escape(d.title)}</a> '
-            f'<span class="badge status-{escape(d.status)}">due {escape(d.due_short)}</span></li>'
+            f'<span class="badge {badge or f"status-{escape(d.status)}"}">'
+            f"due {escape(d.due_short)}</span></li>"
             for d in items
         )
     )
+
+
+def overdue_deliverables(items: list[Item], scope_url: str) -> SafeString:
+    return deliverable_links(items, f"{scope_url}?overdue=1", "badge-bad")
+
+
+def next_deliverables(items: list[Item], scope_url: str) -> SafeString:
+    return deliverable_links(items, scope_url, "")
 
 
 def next_milestones(items: list[Item], today: date) -> SafeString:

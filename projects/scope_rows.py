@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from projects.models import DeliverableStatus, Moscow
+from roleplan.markup import csrf_input
 
 SENTINEL = 2_147_483_647  # an id no real row has, replaced by each row's id
 STATUS_LABELS = dict(DeliverableStatus.choices)
@@ -99,9 +100,7 @@ class RowWriter:
         self.query = escape(query)
         self.edit_url = url_pattern("projects:deliverable_edit", slug)
         self.done_url = url_pattern("projects:deliverable_done", slug)
-        self.csrf_input = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        )
+        self.csrf_input = csrf_input(csrf_token)
         self.months: dict[int, str] = {}
 
     def due(self, day: date | None) -> str:

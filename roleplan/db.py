@@ -19,10 +19,12 @@ these statements read, restart the web processes (docker-compose.yml runs `migra
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
 
 NEVER = 2**62  # the psycopg connection's prepare_threshold: only what asks to be is prepared
 
@@ -67,3 +69,18 @@ def fetch_many(statements: Sequence[tuple[str, Params]]) -> list[list[tuple]]:
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+# Reading rows of hand-written SQL into what the ORM would have given ---------------------------
+
+
+def in_model_order(model, names) -> tuple[str, ...]:
+    """The attnames among `names` in the model's field order: Model.from_db takes a subset of
+    the fields in that order."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+def aware(at: datetime) -> datetime:
+    """A timestamp column's value as the ORM gives it: aware. SQLite's driver gives the stored
+    UTC time without its zone (the ORM's converters add it; a plain cursor has none)."""
+    return at if timezone.is_aware(at) else timezone.make_aware(at, UTC)

@@ -18,14 +18,13 @@ from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from html import escape
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.dateformat import time_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from roleplan.alignment.page import Entry, Item
+from roleplan.markup import csrf_input, url
 
 ID = 2_147_483_647  # an id no real row has, replaced by each row's id
 # Where the page's CSRF input goes in memoised markup. No text can hold it: escaping leaves
@@ -39,61 +38,20 @@ def url_pattern(name: str, meeting_id: int) -> tuple[str, str]:
     return head, tail
 
 
-def url(name: str, *args: object) -> str:
-    """reverse(name, args=args), memoised: a meeting's URLs do not change while the process
-    runs (the key holds the URLconf and the script prefix, which could). A {% url %} tag costs
-    a reverse() each time, ~10 of them a page."""
-    return _url(name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-
-
-@lru_cache(maxsize=4096)
-def _url(name: str, args: tuple, urlconf: str, prefix: str) -> str:
-    return reverse(name, args=args, urlconf=urlconf)
-
-
 def meeting_urls(
     meeting_id: int, series_id: int, project_slug: str, previous_id: int | None, next_id: int | None
 ) -> dict[str, str]:
-    """The links of a meeting's page (previous and next "" when there is none): one memoised
-    lookup instead of url()'s eleven."""
-    return dict(
-        _meeting_urls(
-            meeting_id,
-            series_id,
-            project_slug,
-            previous_id,
-            next_id,
-            get_urlconf() or settings.ROOT_URLCONF,
-            get_script_prefix(),
-        )
-    )
-
-
-@lru_cache(maxsize=1024)
-def _meeting_urls(
-    meeting_id: int,
-    series_id: int,
-    project_slug: str,
-    previous_id: int | None,
-    next_id: int | None,
-    urlconf: str,
-    prefix: str,
-) -> dict[str, str]:
+    """The links of a meeting's page (previous and next "" when there is none)."""
     urls = {
-        name: reverse(f"alignment:{name}", args=(meeting_id,), urlconf=urlconf)
+        name: url(f"alignment:{name}", meeting_id)
         for name in ("meeting", "refresh", "add_action", "add_decision", "notes")
     }
-    urls["index"] = reverse("alignment:index", urlconf=urlconf)
-    urls["series"] = reverse("alignment:series", args=(series_id,), urlconf=urlconf)
-    urls["project"] = reverse("projects:detail", args=(project_slug,), urlconf=urlconf)
+    urls["index"] = url("alignment:index")
+    urls["series"] = url("alignment:series", series_id)
+    urls["project"] = url("projects:detail", project_slug)
     for name, pk in (("previous", previous_id), ("next", next_id)):
-        urls[name] = reverse("alignment:meeting", args=(pk,), urlconf=urlconf) if pk else ""
+        urls[name] = url("alignment:meeting", pk) if pk else ""
     return urls
-
-
-def csrf_input(token: str) -> str:
-    """{% csrf_token %}"""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
 
 
 @lru_cache(maxsize=256)

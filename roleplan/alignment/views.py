@@ -153,8 +153,6 @@ def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict
         "product": series.project.product,
         "product_manager": series.product_manager,
         "project_manager": series.project_manager,
-        "local_start": meeting.starts_at.astimezone(series.tz),
-        "local_end": meeting.ends_at.astimezone(series.tz),
         "title_day": title_day,
         "heading": heading,
         "sections_html": writer.sections(sections),

@@ -12,11 +12,9 @@ from roleplan.ownership.models import Asset
 from roleplan.ownership.page import AssetPage, load_asset_page
 
 
-def get_asset_for_view(user: User, slug: str, queryset=None) -> Asset:
-    """Everyone signed in may view an asset; `queryset` lets a page load what it shows with it."""
-    if queryset is None:
-        queryset = Asset.objects.select_related("owner", "deputy")
-    return get_object_or_404(queryset, slug=slug)
+def get_asset_for_view(user: User, slug: str) -> Asset:
+    """Everyone signed in may view an asset."""
+    return get_object_or_404(Asset.objects.select_related("owner", "deputy"), slug=slug)
 
 
 def get_asset_page(user: User, slug: str) -> AssetPage:

@@ -17,10 +17,11 @@ def active_people():
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
-PEOPLE_SQL = (
-    f"SELECT id, first_name, last_name, username FROM {User._meta.db_table} "
-    "WHERE is_active = %s ORDER BY first_name, last_name, username"
-)
+# The people a handover can go to, as plain rows for people_labels(): the select and the order
+# of active_people(). The asset page adds its own condition (ownership/page.py).
+PEOPLE_SELECT = f"SELECT id, first_name, last_name, username FROM {User._meta.db_table}"
+PEOPLE_ORDER = "ORDER BY first_name, last_name, username"
+PEOPLE_SQL = f"{PEOPLE_SELECT} WHERE is_active = %s {PEOPLE_ORDER}"
 
 
 def people_choices() -> list[tuple[str, str]]:

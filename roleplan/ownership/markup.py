@@ -19,15 +19,14 @@ from datetime import datetime
 from functools import lru_cache
 from html import escape
 
-from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaks_filter
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from roleplan.markup import csrf_input, url
 from roleplan.ownership.models import Asset, Gap
 from roleplan.ownership.page import HistoryRow
 from roleplan.ownership.templatetags.ownership_tags import person, person_options
@@ -36,14 +35,8 @@ BADGE = {Gap.OWNERLESS: "badge-bad", Gap.ROLE_CONFLICT: "badge-info"}
 
 
 def url_of(name: str, *args: object) -> str:
-    """reverse(name, args=args), escaped and memoised: an asset's URLs do not change while the
-    process runs (the key holds the URLconf and the script prefix, which could)."""
-    return _url(name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-
-
-@lru_cache(maxsize=4096)
-def _url(name: str, args: tuple, urlconf: str, prefix: str) -> str:
-    return escape(reverse(name, args=args, urlconf=urlconf))
+    """{% url %}, escaped."""
+    return escape(url(name, *args))
 
 
 def when(at: datetime, fmt: str) -> str:
@@ -55,11 +48,6 @@ def when(at: datetime, fmt: str) -> str:
 def _when(at: datetime, fmt: str, zone, language: str) -> str:
     local = timezone.template_localtime(at)
     return escape(date_filter(local, fmt) if fmt else localize(local))
-
-
-def csrf_input(token: str) -> str:
-    """{% csrf_token %}"""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
 
 
 def confirm_html(asset: Asset, *, is_owner: bool, csrf_token: str, where: str, target: str) -> str:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.utils import timezone
 
 from roleplan import db
-from roleplan.ownership.forms import people_labels
+from roleplan.ownership.forms import PEOPLE_ORDER, PEOPLE_SELECT, people_labels
 from roleplan.ownership.models import Asset, AssetKind, Handover
 
 
@@ -46,25 +45,42 @@ def name_of(first: str | None, last: str | None, username: str | None) -> str:
     return f"{first} {last}".strip() or username
 
 
-def aware(at: datetime) -> datetime:
-    # SQLite's driver gives the stored UTC time without its zone (the ORM adds it).
-    return at if timezone.is_aware(at) else timezone.make_aware(at, UTC)
+def history_sql(asset_id: str) -> str:
+    """The handovers of the asset whose id is the SQL expression `asset_id`, newest first
+    (Handover's ordering), with the people's names: plain SQL, as the ORM's compiling of the
+    three joins cost more than the query."""
+    return f"""
+SELECT f.first_name, f.last_name, f.username, t.first_name, t.last_name, t.username,
+       b.first_name, b.last_name, b.username, h.reason, h.at
+FROM {Handover._meta.db_table} h
+JOIN {User._meta.db_table} t ON t.id = h.to_owner_id
+LEFT JOIN {User._meta.db_table} f ON f.id = h.from_owner_id
+LEFT JOIN {User._meta.db_table} b ON b.id = h.by_id
+WHERE h.asset_id = {asset_id}
+ORDER BY h.at DESC, h.id DESC
+"""
+
+
+HISTORY_SQL = history_sql("%s")
+
+
+def handover_history(asset_id: int) -> list[HistoryRow]:
+    """The asset's handovers, newest first, as the page shows them (the handover and confirm
+    answers; the page itself reads them with load_asset_page)."""
+    with connection.cursor() as cursor:
+        cursor.execute(HISTORY_SQL, [asset_id])
+        return history_rows(cursor.fetchall())
 
 
 def history_rows(rows: list[tuple]) -> list[HistoryRow]:
     return [
-        HistoryRow(name_of(*r[0:3]), name_of(*r[3:6]), name_of(*r[6:9]), r[9], aware(r[10]))
+        HistoryRow(name_of(*r[0:3]), name_of(*r[3:6]), name_of(*r[6:9]), r[9], db.aware(r[10]))
         for r in rows
     ]
 
 
-def in_model_order(model, names) -> tuple[str, ...]:
-    """Model.from_db takes a subset of the fields in the model's order."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-
-
 # What the page reads of a person: {% person %} shows the name and whether the account is active.
-PERSON_FIELDS = in_model_order(User, {"id", "username", "first_name", "last_name", "is_active"})
+PERSON_FIELDS = db.in_model_order(User, {"id", "username", "first_name", "last_name", "is_active"})
 ASSET_FIELDS = tuple(f.attname for f in Asset._meta.concrete_fields)
 PRODUCT_FIELDS = ("id", "asset_id")  # the "Open the product" link: Product.get_absolute_url
 
@@ -94,24 +110,15 @@ LEFT JOIN {User._meta.db_table} d ON d.id = a.deputy_id
 LEFT JOIN {product._meta.db_table} pr ON pr.asset_id = a.id
 WHERE a.slug = %(slug)s
 """
-    history = f"""
-SELECT f.first_name, f.last_name, f.username, t.first_name, t.last_name, t.username,
-       b.first_name, b.last_name, b.username, h.reason, h.at
-FROM {Handover._meta.db_table} h
-JOIN {User._meta.db_table} t ON t.id = h.to_owner_id
-LEFT JOIN {User._meta.db_table} f ON f.id = h.from_owner_id
-LEFT JOIN {User._meta.db_table} b ON b.id = h.by_id
-WHERE h.asset_id = (SELECT id FROM {Asset._meta.db_table} WHERE slug = %(slug)s)
-ORDER BY h.at DESC, h.id DESC
-"""
+    # Pipelined with the asset's statement, so it finds the asset by its slug too.
+    history = history_sql(f"(SELECT id FROM {Asset._meta.db_table} WHERE slug = %(slug)s)")
     # forms.PEOPLE_SQL, read only when the user may be able to edit: staff or the owner (a
     # condition that Asset.can_edit implies, so whoever may edit gets the people).
-    people = f"""
-SELECT id, first_name, last_name, username FROM {User._meta.db_table}
-WHERE is_active AND (%(staff)s OR EXISTS (
-  SELECT 1 FROM {Asset._meta.db_table} WHERE slug = %(slug)s AND owner_id = %(user)s))
-ORDER BY first_name, last_name, username
-"""
+    people = (
+        f"{PEOPLE_SELECT} WHERE is_active AND (%(staff)s OR EXISTS ("
+        f" SELECT 1 FROM {Asset._meta.db_table} WHERE slug = %(slug)s AND owner_id = %(user)s))"
+        f" {PEOPLE_ORDER}"
+    )
     return asset, history, people
 
 
@@ -136,10 +143,10 @@ def asset_from_row(row: tuple) -> Asset:
     alias = connection.alias
     n = len(ASSET_FIELDS)
     asset = Asset.from_db(alias, ASSET_FIELDS, row[:n])
-    asset.created_at = aware(asset.created_at)
+    asset.created_at = db.aware(asset.created_at)
     if asset.confirmed_at is not None:
-        asset.confirmed_at = aware(asset.confirmed_at)
-    asset.updated_at = aware(asset.updated_at)
+        asset.confirmed_at = db.aware(asset.confirmed_at)
+    asset.updated_at = db.aware(asset.updated_at)
     asset.gap_role_conflict = bool(row[n])
     product_id, product_asset_id = row[n + 1 : n + 3]
     width = len(PERSON_FIELDS)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.http import StreamingHttpResponse
@@ -34,8 +33,8 @@ from roleplan.ownership.forms import (
     RegistryFilterForm,
     people_choices,
 )
-from roleplan.ownership.models import GAP_HELP, Asset, AssetKind, Gap, Handover
-from roleplan.ownership.page import HistoryRow, history_rows
+from roleplan.ownership.models import GAP_HELP, Asset, AssetKind, Gap
+from roleplan.ownership.page import HistoryRow, handover_history
 
 PAGE_SIZE = 50
 
@@ -194,26 +193,6 @@ def asset_page_queryset():
     Built once per process: resolving the role-conflict subquery costs more than running the
     query. It has no time in it (for_page) and is only ever chained, never evaluated itself."""
     return Asset.objects.for_page().select_related("product")
-
-
-HISTORY_SQL = f"""
-SELECT f.first_name, f.last_name, f.username, t.first_name, t.last_name, t.username,
-       b.first_name, b.last_name, b.username, h.reason, h.at
-FROM {Handover._meta.db_table} h
-JOIN {User._meta.db_table} t ON t.id = h.to_owner_id
-LEFT JOIN {User._meta.db_table} f ON f.id = h.from_owner_id
-LEFT JOIN {User._meta.db_table} b ON b.id = h.by_id
-WHERE h.asset_id = %s
-ORDER BY h.at DESC, h.id DESC
-"""
-
-
-def handover_history(asset_id: int) -> list[HistoryRow]:
-    """The asset's handovers, newest first (Handover's ordering), with the people's names. Plain
-    SQL: on the asset page the ORM's compiling of the three joins cost more than the query."""
-    with connection.cursor() as cursor:
-        cursor.execute(HISTORY_SQL, [asset_id])
-        return history_rows(cursor.fetchall())
 
 
 def asset_context(

@@ -17,8 +17,8 @@ from projects.models import Project
 from roleplan.ownership import services
 from roleplan.ownership.forms import people_choices
 from roleplan.ownership.models import Asset, Gap
-from roleplan.ownership.page import load_asset_page
-from roleplan.ownership.views import asset_page_queryset, handover_history
+from roleplan.ownership.page import handover_history, load_asset_page
+from roleplan.ownership.views import asset_page_queryset
 from tests.factories import AssetFactory, UserFactory
 
 
