@@ -15,12 +15,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ from products.models import (
     RoadmapItem,
     RoadmapItemChange,
 )
+from roleplan import db
 from roleplan.ownership.models import Asset, AssetKind, Handover
 
 # Fields of a roadmap item that an editor may change through roadmap_item_update.
@@ -281,9 +283,16 @@ def horizon_ids(product_id: int, horizon: str, *, excluding: int | None = None) 
     return [pk for pk in ids if pk != excluding]
 
 
-def record(item: RoadmapItem, by: User | None, action: str, changes: list[dict]) -> None:
+def record(
+    item: RoadmapItem, by: User | None, action: str, changes: list[dict], at: datetime | None = None
+) -> None:
     RoadmapItemChange.objects.create(
-        item=item, by=by, action=action, version=item.version, changes=changes
+        item=item,
+        by=by,
+        action=action,
+        version=item.version,
+        changes=changes,
+        at=at or timezone.now(),
     )
 
 
@@ -308,7 +317,6 @@ def roadmap_item_create(
     return item
 
 
-@transaction.atomic
 def roadmap_item_update(
     *,
     item_id: int,
@@ -333,6 +341,12 @@ def roadmap_item_update(
         if saved is not None:
             return saved
         # Someone saved first: the locking path below says what they changed.
+    return update_locked(item_id=item_id, version=version, by=by, data=data)
+
+
+@transaction.atomic
+def update_locked(*, item_id: int, version: int, by: User, data: dict[str, Any]) -> RoadmapItem:
+    """roadmap_item_update's general path: the row read FOR UPDATE, then saved."""
     if "horizon" in data:
         # Ranks may change: take the product's lock first, as every move does.
         lock_product(RoadmapItem.objects.values_list("product_id", flat=True).get(pk=item_id))
@@ -363,12 +377,16 @@ def roadmap_item_update(
 
 
 def update_as_read(read: RoadmapItem, by: User, data: dict[str, Any]) -> RoadmapItem | None:
-    """The in-place edit's save in two statements, UPDATE and the history's INSERT, without the
-    SELECT … FOR UPDATE before them (issue 7, point 3): the caller read the row at the version the user started from, so
-    its values are the ones being replaced, and `WHERE version = <that version>` makes the
-    UPDATE itself the compare-and-set (a concurrent writer holds the row's lock; PostgreSQL
-    then checks the condition again on the row it committed, so one of two saves matches no
-    row). None when no row matched: someone else saved first. Call inside a transaction."""
+    """The in-place edit's save without the SELECT … FOR UPDATE (issue 7, point 3): the caller
+    read the row at the version the user started from, so its values are the ones being
+    replaced, and `WHERE version = <that version>` makes the UPDATE itself the compare-and-set
+    (a concurrent writer holds the row's lock; PostgreSQL then checks the condition again on
+    the row it committed, so one of two saves matches no row). None when no row matched:
+    someone else saved first.
+
+    On PostgreSQL the UPDATE and the history's INSERT are one statement (`save_as_read`),
+    atomic by itself, so no transaction costs its BEGIN and COMMIT; elsewhere they are two, in
+    a transaction. The item returned has the rank and scores the database now holds."""
     data = {name: value for name, value in data.items() if getattr(read, name) != value}
     if not data:
         return read
@@ -376,13 +394,71 @@ def update_as_read(read: RoadmapItem, by: User, data: dict[str, Any]) -> Roadmap
     rows = change_rows(item, data)
     apply(item, data, by)
     item.updated_at = timezone.now()
-    matched = RoadmapItem.objects.filter(pk=item.pk, version=read.version).update(
-        **data, version=item.version, updated_by=by, updated_at=item.updated_at
-    )
-    if not matched:
-        return None
-    record(item, by, ChangeAction.EDITED, rows)
+    if connection.vendor == "postgresql":
+        saved = save_as_read(item, read.version, data, rows)
+        if saved is None:
+            return None
+        item.rank, item.rice_score, item.ice_score = saved
+        return item
+    with transaction.atomic():
+        matched = RoadmapItem.objects.filter(pk=item.pk, version=read.version).update(
+            **data, version=item.version, updated_by=by, updated_at=item.updated_at
+        )
+        if not matched:
+            return None
+        record(item, by, ChangeAction.EDITED, rows, at=item.updated_at)
+        item.refresh_from_db(fields=["rank", "rice_score", "ice_score"])
     return item
+
+
+@lru_cache(maxsize=64)
+def save_sql(names: tuple[str, ...]) -> str:
+    """The UPDATE of the fields `names` (then version, updated_by, updated_at; then WHERE id and
+    version) and the history's INSERT (item, by, at, action, version, changes) as one statement
+    with positional parameters, answering the item's rank and scores, or no row."""
+    meta, change = RoadmapItem._meta, RoadmapItemChange._meta
+    sets = ", ".join(f'"{meta.get_field(name).column}" = %s' for name in names)
+    return (
+        f'WITH updated AS (UPDATE "{meta.db_table}"'
+        f' SET {sets}, "version" = %s, "updated_by_id" = %s, "updated_at" = %s'
+        ' WHERE "id" = %s AND "version" = %s'
+        ' RETURNING "id", "rank", "rice_score", "ice_score"),'
+        f' logged AS (INSERT INTO "{change.db_table}"'
+        ' ("item_id", "by_id", "at", "action", "version", "changes")'
+        " SELECT updated.id, %s, %s, %s, %s, %s FROM updated)"
+        ' SELECT "rank", "rice_score", "ice_score" FROM updated'
+    )
+
+
+def save_as_read(
+    item: RoadmapItem, read_version: int, data: dict[str, Any], rows: list[dict]
+) -> tuple | None:
+    """update_as_read's one statement on PostgreSQL, prepared: the values as the ORM's UPDATE
+    and INSERT would bind them. The item's (rank, rice_score, ice_score), or None."""
+    meta = RoadmapItem._meta
+
+    def prep(model_field: models.Field, value: Any) -> Any:
+        if hasattr(value, "prepare_database_save"):  # a row for a foreign key: its pk
+            value = value.prepare_database_save(model_field)
+        return model_field.get_db_prep_save(value, connection)
+
+    names = tuple(data)
+    changes = RoadmapItemChange._meta.get_field("changes")
+    params = [
+        *(prep(meta.get_field(name), value) for name, value in data.items()),
+        item.version,
+        item.updated_by_id,
+        item.updated_at,
+        item.pk,
+        read_version,
+        item.updated_by_id,
+        item.updated_at,
+        ChangeAction.EDITED.value,
+        item.version,
+        prep(changes, rows),
+    ]
+    ((*answer,),) = db.fetch_many([(save_sql(names), params)])
+    return answer[0] if answer else None
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
@@ -47,6 +48,7 @@ from products.models import (
     Product,
     RoadmapItem,
 )
+from roleplan.db import fetch_many
 from roleplan.http import HttpRequest
 
 # Products ---------------------------------------------------------------------------------------
@@ -541,11 +543,7 @@ def known_face(product: Product, state: dict, known: RoadmapItem) -> Face | None
     has it at that version, else None (someone changed it meanwhile). Its rank (moves of other
     items change it) and its scores (the database computes them) come with its neighbours'
     ids, so card_answer's two queries are one, of narrow rows (issue 7, point 3)."""
-    column = list(
-        shown_items(product, state, horizon=known.horizon)
-        .order_by("rank", "id")
-        .values_list("pk", "version", "rank", "rice_score", "ice_score")
-    )
+    column = column_rows(product, state, known.horizon)
     ids = [pk for pk, *_ in column]
     if known.pk not in ids:
         return None
@@ -556,6 +554,35 @@ def known_face(product: Product, state: dict, known: RoadmapItem) -> Face | None
     fresh = {"rice_score": rice_score, "ice_score": ice_score, "rank": rank}
     row = [fresh[name] if name in fresh else getattr(known, name) for name in ROW_FIELDS]
     return Face.of_row(row, known.kpi.name if known.kpi_id else None, *neighbours(ids, at))
+
+
+COLUMN_FIELDS = ("pk", "version", "rank", "rice_score", "ice_score")
+
+
+@lru_cache(maxsize=4)
+def column_sql(status: bool, kpi: bool) -> str:
+    """column_rows' statement, with the filters that are set."""
+    return (
+        'SELECT "id", "version", "rank", "rice_score", "ice_score"'
+        f" FROM {RoadmapItem._meta.db_table}"
+        ' WHERE "product_id" = %(product)s AND "horizon" = %(horizon)s'
+        + (' AND "status" = %(status)s' if status else "")
+        + (' AND "kpi_id" = %(kpi)s' if kpi else "")
+        + ' ORDER BY "rank", "id"'
+    )
+
+
+def column_rows(product: Product, state: dict, horizon: str) -> list[tuple]:
+    """(pk, version, rank, rice_score, ice_score) of the items of a column as the filters show
+    it, in board order: a prepared statement on PostgreSQL (the ORM takes ~1 ms of CPU to build
+    this query, more than it takes to run), the ORM elsewhere."""
+    if connection.vendor != "postgresql":
+        items = shown_items(product, state, horizon=horizon).order_by("rank", "id")
+        return list(items.values_list(*COLUMN_FIELDS))
+    status, kpi = state["status"], state["kpi"]
+    params = {"product": product.pk, "horizon": horizon, "status": status, "kpi": kpi}
+    ((*rows,),) = fetch_many([(column_sql(bool(status), bool(kpi)), params)])
+    return rows
 
 
 def columns_answer(

@@ -225,3 +225,64 @@ def test_an_item_is_found_only_under_its_own_product(client, world, owner):
     data = {f"item{item.pk}-reach": 1, f"item{item.pk}-version": item.version}
     assert client.post(url, data, headers={"HX-Request": "true"}).status_code == 404
     assert RoadmapItem.objects.get(pk=item.pk).reach == item.reach
+
+
+def item_view_of(product: Product, item: RoadmapItem) -> dict:
+    """What get_item_for_edit gives, as plain values: the columns loaded and nothing else."""
+    return {
+        "can_edit": product.can_edit,
+        "product": (product.pk, product.asset_id),
+        "asset": (product.asset.pk, product.asset.name, product.asset.slug, product.asset.owner_id),
+        "deferred": sorted(item.get_deferred_fields()),
+        "item": {name: getattr(item, name) for name in item.__dict__ if not name.startswith("_")},
+        "kpi": None if item.kpi is None else (item.kpi.pk, item.kpi.name),
+        "item.product is product": item.product is product,
+    }
+
+
+@pytest.mark.parametrize("who", ["owner", "editor", "staff"])
+@pytest.mark.parametrize("with_kpi", [True, False])
+def test_the_item_edits_statement_reads_what_the_orm_reads(
+    world, request, who, with_kpi, monkeypatch, django_assert_num_queries
+):
+    """get_item_for_edit's prepared statement (PostgreSQL) and its ORM query (SQLite, make run)
+    give the same instances, and the statement answers the editor check too: one query."""
+    from django.db import connection
+
+    from products import access
+
+    user = request.getfixturevalue(who)
+    item = world["item"] if with_kpi else RoadmapItem.objects.get(title="Second")
+    slug = world["product"].slug
+    with django_assert_num_queries(1):
+        read = access.get_item_for_edit(user, slug, item.pk)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert item_view_of(*read) == item_view_of(*access.get_item_for_edit(user, slug, item.pk))
+    assert read[0].can_edit
+    assert (read[1].kpi is None) != with_kpi
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_the_item_edits_read_refuses_who_may_not_edit_and_unknown_items(
+    world, viewer, owner, vendor, monkeypatch
+):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+    from django.db import connection
+    from django.http import Http404
+
+    from products import access
+
+    monkeypatch.setattr(connection, "vendor", vendor)
+    item, slug = world["item"], world["product"].slug
+    for user in [viewer, AnonymousUser()]:
+        with pytest.raises(PermissionDenied):
+            access.get_item_for_edit(user, slug, item.pk)
+    owner.is_active = False
+    with pytest.raises(PermissionDenied):
+        access.get_item_for_edit(owner, slug, item.pk)
+    owner.is_active = True
+    other = make_product(owner=owner, name="Elsewhere", slug="elsewhere")
+    for args in [(slug, item.pk + 1000), ("no-such-product", item.pk), (other.slug, item.pk)]:
+        with pytest.raises(Http404):
+            access.get_item_for_edit(owner, *args)

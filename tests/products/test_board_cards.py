@@ -206,3 +206,37 @@ def test_a_title_that_looks_like_a_card_marker_is_shown_as_text(client, owner, p
     assert page.count('class="card-item"') == 2
     assert ">&lt;!--roleplan-cards-0--&gt;</a>" in page
     assert "<!--roleplan-cards-" not in page
+
+
+def test_a_columns_prepared_statement_reads_what_the_orm_reads(product, kpi, monkeypatch):
+    """views.column_rows (the in-place edit's neighbours, rank and scores): its prepared
+    statement on PostgreSQL and its ORM query elsewhere give the same rows, with every
+    combination of the filters."""
+    from django.db import connection
+
+    from products.views import ROADMAP_DEFAULTS, column_rows
+
+    other = KpiFactory(product=product, name="Other")
+    for n in range(9):
+        make_item(
+            product,
+            title=f"Item {n}",
+            horizon=Horizon.values[n % 2],
+            status=[Status.IDEA, Status.PLANNED][n % 3 == 0],
+            kpi=[kpi, other, None][n % 3],
+            reach=100 * n,
+        )
+    states = [
+        {**ROADMAP_DEFAULTS, "status": status, "kpi": kpi_id}
+        for status in ["", Status.PLANNED, Status.SHIPPED]
+        for kpi_id in [None, kpi.pk, other.pk]
+    ]
+    answers = []
+    for state in states:
+        for horizon in Horizon.values:
+            answers.append(column_rows(product, state, horizon))
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    expected = [column_rows(product, s, h) for s in states for h in Horizon.values]
+    assert answers == expected
+    assert [len(rows) for rows in answers[:3]] == [5, 4, 0]  # no filter: every item shown
+    assert sum(map(len, answers)) > 9  # the filters show some items more than once

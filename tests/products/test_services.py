@@ -149,23 +149,59 @@ def test_recording_a_day_again_replaces_its_value(kpi, owner):
 
 
 def test_an_update_of_the_item_as_read_is_one_compare_and_set(item, editor):
-    """The in-place edit passes the item it read: an UPDATE … WHERE version and the history's
-    INSERT, no SELECT … FOR UPDATE; the caller's instance is left as it was."""
+    """The in-place edit passes the item it read: on PostgreSQL one statement, the UPDATE …
+    WHERE version and the history's INSERT, with no SELECT … FOR UPDATE and no transaction of
+    its own; the caller's instance is left as it was, the saved one has the new scores."""
     read = RoadmapItem.objects.select_related("kpi").get(pk=item.pk)
     with CaptureQueriesContext(connection) as captured:
         saved = services.roadmap_item_update(
             item_id=item.pk, version=read.version, by=editor, data={"reach": 2500}, read=read
         )
+    sql = [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(sql) == 1, sql
+    assert sql[0].startswith('WITH updated AS (UPDATE "products_roadmapitem"')
+    assert f'WHERE "id" = {item.pk} AND "version" = 1' in sql[0]
+    assert 'INSERT INTO "products_roadmapitemchange"' in sql[0]
+    assert_saved_as_read(item, read, saved, editor)
+
+
+def test_elsewhere_an_update_of_the_item_as_read_is_an_update_and_an_insert(
+    item, editor, monkeypatch
+):
+    """SQLite (make run) has no statement that both updates and inserts: the ORM's UPDATE …
+    WHERE version and INSERT, in a transaction, then the item's new scores read back."""
+    read = RoadmapItem.objects.select_related("kpi").get(pk=item.pk)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with CaptureQueriesContext(connection) as captured:
+        saved = services.roadmap_item_update(
+            item_id=item.pk, version=read.version, by=editor, data={"reach": 2500}, read=read
+        )
+    monkeypatch.undo()
     statements = [q["sql"].split()[0] for q in captured]
-    assert [s for s in statements if s in {"SELECT", "UPDATE", "INSERT"}] == ["UPDATE", "INSERT"]
+    assert [s for s in statements if s in {"SELECT", "UPDATE", "INSERT"}] == [
+        "UPDATE",
+        "INSERT",
+        "SELECT",
+    ]
     assert '"version" = 1' in next(q["sql"] for q in captured if q["sql"].startswith("UPDATE"))
+    assert_saved_as_read(item, read, saved, editor)
+
+
+def assert_saved_as_read(item, read, saved, editor):
     assert (saved.reach, saved.version, saved.updated_by) == (2500, 2, editor)
     assert (read.reach, read.version) == (1000, 1)
     stored = RoadmapItem.objects.get(pk=item.pk)
     assert (stored.reach, stored.version, stored.updated_by) == (2500, 2, editor)
+    assert (saved.rank, saved.rice_score, saved.ice_score) == (
+        stored.rank,
+        stored.rice_score,
+        stored.ice_score,
+    )
+    assert saved.rice_score != read.rice_score  # the database's new score, not the one read
     change = RoadmapItemChange.objects.filter(item=item).first()
     assert (change.by, change.version) == (editor, 2)
     assert change.changes == [{"field": "reach", "label": "Reach", "old": "1000", "new": "2500"}]
+    assert change.at == stored.updated_at
 
 
 def test_an_update_of_an_item_read_before_someone_elses_save_is_refused_the_same_way(
