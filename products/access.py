@@ -74,13 +74,16 @@ def get_item_for_view(user: User, slug: str, item_id: int) -> tuple[Product, Roa
     return product, item
 
 
-def may_edit(user: User, product: Product) -> bool:
+def may_edit(user: User, product: Product, *, is_editor: bool | None = None) -> bool:
     """ProductQuerySet.with_can_edit's rule for a product already loaded with its asset: no
-    query for its owner or staff, one for anyone else (are they an editor?)."""
+    query for its owner or staff, nor when the caller read `is_editor`; else one (are they an
+    editor?)."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_staff or user.pk == product.asset.owner_id:
         return True
+    if is_editor is not None:
+        return is_editor
     return product.editors.filter(pk=user.pk).exists()
 
 
@@ -160,24 +163,16 @@ def item_for_edit(user: User, slug: str, item_id: int) -> tuple[Product, Roadmap
     ((*rows,),) = db.fetch_many([(ITEM_SQL, {"user": user.pk, "slug": slug, "item": item_id})])
     if not rows:
         return None
-    row, alias = rows[0], connection.alias
-    values = iter(row)
-
-    def take(fields: tuple[str, ...]) -> list:
-        return [next(values) for _ in fields]
-
-    item = RoadmapItem.from_db(alias, ITEM_FIELDS, take(ITEM_FIELDS))
-    product = Product.from_db(alias, PRODUCT_FIELDS, take(PRODUCT_FIELDS))
-    asset = Asset.from_db(alias, ASSET_FIELDS, take(ASSET_FIELDS))
-    kpi_values = take(KPI_FIELDS)
+    alias = connection.alias
+    item_values, product_values, asset_values, kpi_values, (is_editor,) = db.split_row(
+        rows[0], len(ITEM_FIELDS), len(PRODUCT_FIELDS), len(ASSET_FIELDS), len(KPI_FIELDS), 1
+    )
+    item = RoadmapItem.from_db(alias, ITEM_FIELDS, item_values)
+    product = Product.from_db(alias, PRODUCT_FIELDS, product_values)
+    asset = Asset.from_db(alias, ASSET_FIELDS, asset_values)
     kpi = None if kpi_values[0] is None else Kpi.from_db(alias, KPI_FIELDS, kpi_values)
-    is_editor = next(values)
     Product._meta.get_field("asset").set_cached_value(product, asset)
     RoadmapItem._meta.get_field("product").set_cached_value(item, product)
     RoadmapItem._meta.get_field("kpi").set_cached_value(item, kpi)
-    product.can_edit = bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_staff or user.pk == asset.owner_id or is_editor)
-    )
+    product.can_edit = may_edit(user, product, is_editor=is_editor)
     return product, item

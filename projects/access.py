@@ -138,18 +138,17 @@ def project_for_page(user: User, slug: str) -> Project | None:
     ((*rows,),) = db.fetch_many([(PAGE_SQL, {"user": user.pk, "slug": slug})])
     if not rows:
         return None
-    row = rows[0]
-    n = len(PROJECT_FIELDS)
-    project = Project.from_db(connection.alias, PROJECT_FIELDS, row[:n])
-    project.user_is_editor = row[n]
-    product_values = row[n + 1 : n + 1 + len(PRODUCT_FIELDS)]
-    n += 1 + len(PRODUCT_FIELDS)
-    asset_values = row[n : n + len(ASSET_FIELDS)]
-    people = row[n + len(ASSET_FIELDS) :]
-    width = len(PERSON_FIELDS)
-    owner, manager, approved_by = (
-        _person(people[i * width : (i + 1) * width]) for i in range(len(PEOPLE))
+    project_values, (is_editor,), product_values, asset_values, *people = db.split_row(
+        rows[0],
+        len(PROJECT_FIELDS),
+        1,
+        len(PRODUCT_FIELDS),
+        len(ASSET_FIELDS),
+        *[len(PERSON_FIELDS)] * len(PEOPLE),
     )
+    project = Project.from_db(connection.alias, PROJECT_FIELDS, project_values)
+    project.user_is_editor = is_editor
+    owner, manager, approved_by = (_person(values) for values in people)
     product = None
     if product_values[0] is not None:
         product = Product.from_db(connection.alias, PRODUCT_FIELDS, product_values)

@@ -88,6 +88,17 @@ def show_statements(connection, statements: Sequence[tuple[str, Params]]) -> Non
 # Reading rows of hand-written SQL into what the ORM would have given ---------------------------
 
 
+def split_row(row: Sequence[Any], *widths: int) -> list[tuple]:
+    """A row of several tables' columns, cut into consecutive parts of these widths."""
+    parts, start = [], 0
+    for width in widths:
+        parts.append(tuple(row[start : start + width]))
+        start += width
+    if start != len(row):
+        raise ValueError(f"the row has {len(row)} columns, the parts {start}")
+    return parts
+
+
 def in_model_order(model, names) -> tuple[str, ...]:
     """The attnames among `names` in the model's field order: Model.from_db takes a subset of
     the fields in that order."""

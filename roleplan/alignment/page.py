@@ -1,4 +1,4 @@
-"""What a sync page reads, in compiled queries (roleplan/alignment/compiled.py).
+"""What a sync page reads, in compiled queries (roleplan/compiled.py).
 
 The page is opened during the meeting by both managers, and its action and decision lists poll
 every 10 seconds: its reads are written for speed. Each is a values_list() QuerySet whose SQL is
@@ -24,8 +24,8 @@ from django.db.models import Model, OuterRef, Q, Subquery
 
 from products.models import Product
 from projects.models import ChangeRequest, Project
-from roleplan.alignment.compiled import CompiledQuery, fetch
 from roleplan.alignment.models import ActionItem, AgendaEntry, Decision, SyncMeeting, SyncSeries
+from roleplan.compiled import CompiledQuery, fetch
 from roleplan.ownership.models import Asset
 
 

@@ -1,4 +1,4 @@
-"""Compiled queries (roleplan/alignment/compiled.py) return exactly the rows of the QuerySets
+"""Compiled queries (roleplan/compiled.py) return exactly the rows of the QuerySets
 they are written as, for any parameter values, in every thread."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from projects import services as project_services
 from roleplan.alignment import page, services
-from roleplan.alignment.compiled import CompiledQuery
 from roleplan.alignment.models import ActionItem, AgendaEntry, Decision
+from roleplan.compiled import CompiledQuery
 from tests.alignment.sync_factories import make_series
 from tests.factories import UserFactory
 
@@ -205,7 +205,7 @@ def test_on_postgresql_the_statements_are_prepared(meetings):
 
 def test_elsewhere_the_statements_run_through_djangos_cursor(meetings, monkeypatch):
     """Another database (SQLite, the development server's) runs them one after the other."""
-    from roleplan.alignment.compiled import fetch
+    from roleplan.compiled import fetch
 
     _, second, _ = meetings
     calls = [(page.ENTRIES, {"meeting": second.pk}), (page.DECISIONS, {"meeting": second.pk})]
@@ -214,3 +214,21 @@ def test_elsewhere_the_statements_run_through_djangos_cursor(meetings, monkeypat
     with CaptureQueriesContext(connection) as ctx:
         assert fetch(*calls) == expected
     assert len(ctx.captured_queries) == 2
+
+
+def test_text_parameters_take_their_values_too(db):
+    """A text parameter (a choice's value, say) is a placeholder like an id: one SQL text, any
+    value."""
+    users = [UserFactory(first_name=name) for name in ("Ada", "Bea", "Ada")]
+    query = CompiledQuery(
+        lambda first_name: (
+            User.objects.filter(first_name=first_name).order_by("pk").values_list("pk")
+        ),
+        text=("first_name",),
+    )
+    assert query(first_name="Ada") == [(users[0].pk,), (users[2].pk,)]
+    assert query(first_name="Bea") == [(users[1].pk,)]
+    assert query(first_name="Cy") == []
+    sql = query.compiled.by_connection[1][0]
+    assert "Ada" not in sql
+    assert "Bea" not in sql
