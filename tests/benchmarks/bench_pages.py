@@ -256,11 +256,64 @@ def wrk(tool: str, url: str, headers: list[str], seconds: int, args: list[str]) 
     command += ["--latency"]
     command += [part for header in headers for part in ("-H", header)]
     command += ["-s", str(LUA), url, "--", *args]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    match = re.search(r"^BENCH-RESULT (.*)$", out.stdout, re.MULTILINE)
-    if out.returncode != 0 or match is None:
-        raise RuntimeError(f"wrk failed on {url}:\n{out.stdout}\n{out.stderr}")
-    return json.loads(match.group(1))
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(min(1.0, seconds / 2))
+    split = connection_split()
+    stdout, stderr = process.communicate(timeout=seconds + 60)
+    match = re.search(r"^BENCH-RESULT (.*)$", stdout, re.MULTILINE)
+    if process.returncode != 0 or match is None:
+        raise RuntimeError(f"wrk failed on {url}:\n{stdout}\n{stderr}")
+    return {**json.loads(match.group(1)), "split": split}
+
+
+def connection_split() -> str:
+    """How wrk's connections are spread over gunicorn's workers, e.g. "3:1". A gthread worker
+    keeps a keep-alive connection for its whole life, and each worker runs Python on one core at
+    a time (the GIL): with 4 connections, a 4:0 split serves from one core what a 2:2 split
+    serves from two. Read from /proc: the established sockets on the port, by owning process."""
+    port = f"{PORT:04X}"
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[1].endswith(f":{port}") and fields[3] == "01":  # local port, ESTABLISHED
+                inodes.add(fields[9])
+    counts = []
+    for pid in worker_pids():
+        held = 0
+        try:
+            for fd in os.scandir(f"/proc/{pid}/fd"):
+                try:
+                    target = os.readlink(fd.path)
+                except OSError:
+                    continue
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    held += 1
+        except OSError:
+            continue
+        counts.append(held)
+    return ":".join(str(n) for n in sorted(counts, reverse=True)) or "?"
+
+
+def worker_pids() -> list[int]:
+    """gunicorn's workers: the processes of the server's session other than the arbiter."""
+    if not SERVER_SESSION:
+        return []
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == SERVER_SESSION[0]:
+            continue
+        try:
+            raw = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue
+        if int(raw[raw.rindex(")") + 2 :].split()[3]) == SERVER_SESSION[0]:
+            pids.append(int(entry.name))
+    return pids
 
 
 def post_args(page: Page) -> list[str]:
@@ -336,6 +389,7 @@ def measure(tool: str, page: Page, headers: list[str], seconds: int = DURATION) 
         "kb_per_request": result["bytes"] / max(result["requests"], 1) / 1024,
         "app_cpu_ms": (app_after - app_before) * TICK_MS / max(result["requests"], 1),
         "db_cpu_ms": (db_after - db_before) * TICK_MS / max(result["requests"], 1),
+        "split": result["split"],
     }
 
 
@@ -399,6 +453,10 @@ def summarise(pages: list[Page], runs: list[dict], counts: dict) -> list[dict]:
                 "db_cpu_ms": median([r["db_cpu_ms"] for r in per_run]),
                 "non2xx": max(r["non2xx"] for r in per_run),
                 "conflicts": max(r["conflicts"] for r in per_run),
+                "splits": " ".join(
+                    r["split"] + (f"/{r['floor_split']}" if "floor_split" in r else "")
+                    for r in per_run
+                ),
                 "requests": int(median([r["requests"] for r in per_run])),
                 "kb": counts[page.key]["large_bytes"] / 1024,
                 "queries_small": counts[page.key]["small"],
@@ -411,8 +469,8 @@ def summarise(pages: list[Page], runs: list[dict], counts: dict) -> list[dict]:
 def table(rows: list[dict]) -> str:
     lines = [
         "| page | req/s | p50 ms | p99 ms | × floor | app CPU ms | db CPU ms | "
-        "queries (demo / large) | KiB | non-2xx | 409s |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+        "queries (demo / large) | KiB | non-2xx | 409s | connections per worker |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in rows:
         same = "=" if r["queries_small"] == r["queries_large"] else "≠"
@@ -420,7 +478,7 @@ def table(rows: list[dict]) -> str:
             f"| {r['label']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['ratio'] * 100:.1f}% | {r['app_cpu_ms']:.1f} | {r['db_cpu_ms']:.1f} | "
             f"{r['queries_small']} {same} {r['queries_large']} | "
-            f"{r['kb']:.0f} | {r['non2xx']} | {r['conflicts']} |"
+            f"{r['kb']:.0f} | {r['non2xx']} | {r['conflicts']} | {r['splits']} |"
         )
     return "\n".join(lines)
 
@@ -471,6 +529,10 @@ after the page in the same run (the machine may be shared and its load drifts). 
 "db CPU ms" are the CPU time gunicorn's processes and the PostgreSQL backends of the benchmark's
 database used per request during the page's run (read from /proc: other load hardly moves them). Queries are counted
 with Django's test client on the demo data and on the large data set. KiB is the page's size.
+"connections per worker" is how wrk's {CONNECTIONS} keep-alive connections were spread over
+gunicorn's {WORKERS} workers in each run, the page's / the floor's after it: a worker keeps a
+connection for its life and runs Python on one core at a time, so 4:0 serves from one core
+what 2:2 serves from two.
 
 {table(rows)}
 
@@ -646,12 +708,13 @@ def main() -> int:
                 if page is not floor:
                     # The floor again, right before or after the page: on a shared machine the
                     # load changes within a run, and the ratio should compare like with like.
-                    results[page.key]["floor_rps"] = measure(
-                        tool, floor, headers, seconds=FLOOR_SECONDS
-                    )["rps"]
+                    again = measure(tool, floor, headers, seconds=FLOOR_SECONDS)
+                    results[page.key]["floor_rps"] = again["rps"]
+                    results[page.key]["floor_split"] = again["split"]
                 r = results[page.key]
                 say(
-                    f"run {run + 1}/{RUNS} {page.label}: {r['rps']:.0f} req/s, "
+                    f"run {run + 1}/{RUNS} {page.label}: {r['rps']:.0f} req/s ({r['split']}), "
+                    f"floor {r.get('floor_rps', r['rps']):.0f} ({r.get('floor_split', '')}), "
                     f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
                     f"CPU app {r['app_cpu_ms']:.1f} ms + db {r['db_cpu_ms']:.1f} ms, "
                     f"non-2xx {r['non2xx']}, 409 {r['conflicts']}"
