@@ -22,17 +22,15 @@ from functools import cache, lru_cache
 from html import escape
 from typing import NamedTuple
 
-from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from products.models import Horizon, RoadmapItem, Status
 from products.templatetags.products_tags import compact
-from roleplan.markup import csrf_input
+from roleplan.markup import ROW_ID, csrf_input, url_pattern
 
 CARD_FIELDS = ["title", "status", "kpi", "reach", "impact", "confidence", "effort"]
 LABELS = {name: str(RoadmapItem._meta.get_field(name).verbose_name) for name in CARD_FIELDS}
-SENTINEL = 2_147_483_647  # an id no real row has, replaced by each item's id
 STATUS_LABELS = dict(Status.choices)
 ONE = Decimal(1)
 
@@ -45,13 +43,6 @@ def whole(value: float) -> str:
 @cache
 def slug_of(label: str) -> str:
     return slugify(label)
-
-
-def url_pattern(name: str, slug: str, *rest: str) -> tuple[str, str]:
-    """The URL `name` for any item id, as the text before and after the id."""
-    url = escape(reverse(name, args=[slug, SENTINEL, *rest]))
-    head, tail = url.split(str(SENTINEL))
-    return head, tail
 
 
 # The columns a card needs, in the order Face.columns reads them.
@@ -204,10 +195,10 @@ class Markup:
     def __init__(self, *, slug: str, query: str, can_edit: bool) -> None:
         self.query = escape(query)
         self.can_edit = can_edit
-        self.item_url = url_pattern("products:item", slug)
-        self.move_url = url_pattern("products:item_move", slug)
+        self.item_url = url_pattern("products:item", slug, ROW_ID)
+        self.move_url = url_pattern("products:item_move", slug, ROW_ID)
         self.field_urls = {
-            field: url_pattern("products:item_field", slug, field) for field in CARD_FIELDS
+            field: url_pattern("products:item_field", slug, ROW_ID, field) for field in CARD_FIELDS
         }
         self.csrf_input = CSRF_PLACEHOLDER
 

@@ -23,6 +23,7 @@ from products.models import (
     Status,
 )
 from roleplan.ownership.models import Asset, AssetKind
+from roleplan.people import display_name
 
 TEXTS = ["positioning", "vision", "strategy", "target_audience", "needs"]
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, lists, [links](https://example.com)."
@@ -34,7 +35,7 @@ def people():
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 class VersionedForm(forms.ModelForm):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from projects.models import Deliverable, Milestone, Project, ProjectRisk
+from roleplan.people import display_name
 
 
 def _host() -> str:
@@ -134,7 +135,7 @@ def risks_csv(risks: list[ProjectRisk], today) -> str:
                 r.impact,
                 r.score,
                 r.level,
-                r.owner.get_full_name() or r.owner.username,
+                display_name(r.owner),
                 r.status,
                 r.review_date,
                 "yes" if r.review_overdue(today) else "no",

@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 from django.utils import timezone
 
 from projects.models import Deliverable, Milestone, Project
+from roleplan.people import display_name
 
 NS = "http://schemas.microsoft.com/project"
 SAVE_VERSION = "14"  # Project 2010 format, read by every later MS Project and by ProjectLibre
@@ -123,7 +124,7 @@ def build(project: Project, deliverables: list[Deliverable], milestones: list[Mi
     sub(root, "SaveVersion", SAVE_VERSION)
     sub(root, "Name", f"{project.slug}.xml")
     sub(root, "Title", project.name[:512])
-    sub(root, "Manager", (project.manager.get_full_name() or project.manager.username)[:512])
+    sub(root, "Manager", (display_name(project.manager))[:512])
     sub(root, "CreationDate", project.created_at.strftime("%Y-%m-%dT%H:%M:%S"))
     sub(root, "LastSaved", now.strftime("%Y-%m-%dT%H:%M:%S"))
     sub(root, "ScheduleFromStart", "1")

@@ -51,6 +51,7 @@ from projects.models import (
     risk_level,
 )
 from roleplan import db
+from roleplan.people import name_of
 
 ATTENTION = 5  # overdue and next-due deliverables, flagged milestones, top risks shown
 NEXT_MILESTONES = 4
@@ -256,11 +257,6 @@ def as_datetime(value) -> datetime | None:
     from django.utils.dateparse import parse_datetime
 
     return parse_datetime(str(value))
-
-
-def name_of(first: str, last: str, username: str) -> str:
-    """What the `person` filter shows: the full name, or the username."""
-    return f"{first} {last}".strip() or username
 
 
 class Dates:

@@ -19,15 +19,13 @@ from decimal import Decimal
 from html import escape
 from typing import NamedTuple
 
-from django.urls import reverse
 from django.utils import dateformat, formats
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from projects.models import DeliverableStatus, Moscow
-from roleplan.markup import csrf_input
+from roleplan.markup import ROW_ID, csrf_input, url_pattern
 
-SENTINEL = 2_147_483_647  # an id no real row has, replaced by each row's id
 STATUS_LABELS = dict(DeliverableStatus.choices)
 MOSCOW_LABELS = dict(Moscow.choices)
 
@@ -86,20 +84,14 @@ def load(deliverables, on: date) -> list[ScopeRow]:
     ]
 
 
-def url_pattern(name: str, slug: str) -> tuple[str, str]:
-    """The URL `name` for any deliverable id, as the text before and after the id."""
-    head, tail = escape(reverse(name, args=[slug, SENTINEL])).split(str(SENTINEL))
-    return head, tail
-
-
 class RowWriter:
     """Writes the rows of one scope page: one project, one viewer, one query string."""
 
     def __init__(self, *, slug: str, can_edit: bool, csrf_token: str, query: str) -> None:
         self.can_edit = can_edit
         self.query = escape(query)
-        self.edit_url = url_pattern("projects:deliverable_edit", slug)
-        self.done_url = url_pattern("projects:deliverable_done", slug)
+        self.edit_url = url_pattern("projects:deliverable_edit", slug, ROW_ID)
+        self.done_url = url_pattern("projects:deliverable_done", slug, ROW_ID)
         self.csrf_input = csrf_input(csrf_token)
         self.months: dict[int, str] = {}
 

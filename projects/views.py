@@ -53,9 +53,10 @@ from projects.models import (
 )
 from projects.services import Refused, StaleEdit
 from roleplan.http import HttpRequest
+from roleplan.markup import ROW_ID, url_pattern
+from roleplan.people import display_name
 
 PAGE_SIZE = 50
-SENTINEL = 2_147_483_647  # a number no row has, replaced by each row's
 CHANGED_EVENT = "projectChanged"
 
 
@@ -90,7 +91,7 @@ def display(value) -> str:
     if isinstance(value, date):
         return value.strftime("%d %b %Y")
     if isinstance(value, User):
-        return value.get_full_name() or value.username
+        return display_name(value)
     if isinstance(value, list | tuple | set):
         return ", ".join(display(v) for v in value) or "—"
     if hasattr(value, "all"):
@@ -165,8 +166,7 @@ def _project_urls(prefix: str, slug: str) -> dict[str, str]:
     urls["index"] = reverse("projects:index")
     urls["export_mspdi"] = reverse("projects:export_mspdi", args=[slug, slug])
     urls["export_ics"] = reverse("projects:export_ics", args=[slug, slug])
-    head, tail = reverse("projects:change", args=[slug, SENTINEL]).split(str(SENTINEL))
-    urls["change"] = (head, tail)
+    urls["change"] = url_pattern("projects:change", slug, ROW_ID, escaped=False)
     return urls
 
 

@@ -22,6 +22,19 @@ def _url(name: str, args: tuple, urlconf: str, prefix: str) -> str:
     return reverse(name, args=args, urlconf=urlconf)
 
 
+# An id no real row has (the largest 32-bit id): reversed into a URL, then cut out of it.
+ROW_ID = 2_147_483_647
+
+
+def url_pattern(name: str, *args: object, escaped: bool = True) -> tuple[str, str]:
+    """The URL `name` for any row: reversed with ROW_ID among `args`, as the text before and
+    after it, so that a row's URL is head + its id + tail. HTML-escaped unless `escaped` is
+    False (for a URL the template engine escapes)."""
+    text = url(name, *args)
+    head, tail = (escape(text) if escaped else text).split(str(ROW_ID))
+    return head, tail
+
+
 def csrf_input(token: str) -> str:
     """{% csrf_token %}"""
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django import template
 
+from roleplan.people import display_name
+
 register = template.Library()
 
 MINUS = "\u2212"
@@ -35,7 +37,7 @@ def signed(value) -> str:
 def person(user) -> str:
     if user is None:
         return "—"
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 @register.filter

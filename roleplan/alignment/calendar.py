@@ -27,6 +27,7 @@ from icalendar import Calendar, Event
 
 from projects.models import Milestone, Project, ProjectStatus
 from roleplan.alignment.models import CalendarToken, SyncMeeting, SyncSeries, new_calendar_token
+from roleplan.people import display_name
 
 # How far the feed reaches: held syncs of the last weeks, and the coming weeks.
 PAST_WEEKS = 12
@@ -146,7 +147,7 @@ def _sync_event(occurrence: SyncOccurrence, user: User, stamp: datetime) -> Even
         "description",
         "Product manager and project manager: status, backlog, pipeline, problem-solving.\n"
         + "With: "
-        + ", ".join(p.get_full_name() or p.username for p in people)
+        + ", ".join(display_name(p) for p in people)
         + f"\n{url}",
     )
     event.add("url", url)
@@ -176,7 +177,7 @@ def feed(user: User, now: datetime | None = None) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"roleplan · {user.get_full_name() or user.username}")
+    cal.add("x-wr-calname", f"roleplan · {display_name(user)}")
     cal.add("x-published-ttl", "PT1H")
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     for occurrence in contents.syncs:

@@ -5,6 +5,7 @@ import zoneinfo
 from django import forms
 
 from roleplan.alignment.models import Weekday
+from roleplan.people import display_name
 
 
 class NotesForm(forms.Form):
@@ -25,7 +26,7 @@ class ActionItemForm(forms.Form):
     def __init__(self, *args, people: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.people = {p.pk: p for p in people}
-        self.fields["owner"].choices = [(p.pk, p.get_full_name() or p.username) for p in people]
+        self.fields["owner"].choices = [(p.pk, display_name(p)) for p in people]
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()

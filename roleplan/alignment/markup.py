@@ -24,18 +24,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from roleplan.alignment.page import Entry, Item
-from roleplan.markup import csrf_input, url
+from roleplan.markup import ROW_ID, csrf_input, url, url_pattern
 
-ID = 2_147_483_647  # an id no real row has, replaced by each row's id
 # Where the page's CSRF input goes in memoised markup. No text can hold it: escaping leaves
 # control bytes alone, but PostgreSQL refuses NUL in text and Django's forms refuse it on input.
 CSRF = "\x00csrf\x00"
-
-
-def url_pattern(name: str, meeting_id: int) -> tuple[str, str]:
-    """The URL `name` of this meeting for any row id, as the text before and after the id."""
-    head, tail = escape(url(name, meeting_id, ID)).split(str(ID))
-    return head, tail
 
 
 def meeting_urls(
@@ -185,8 +178,8 @@ class Writer:
         self.meeting_id = meeting_id
         self.today = today
         self.csrf = csrf_input(csrf_token)
-        self.mark_url = url_pattern("alignment:mark_entry", meeting_id)
-        self.done_url = url_pattern("alignment:action_done", meeting_id)
+        self.mark_url = url_pattern("alignment:mark_entry", meeting_id, ROW_ID)
+        self.done_url = url_pattern("alignment:action_done", meeting_id, ROW_ID)
 
     def entry(self, entry: Entry) -> SafeString:
         return self.entries([entry])

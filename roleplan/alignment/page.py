@@ -27,6 +27,7 @@ from projects.models import ChangeRequest, Project
 from roleplan.alignment.models import ActionItem, AgendaEntry, Decision, SyncMeeting, SyncSeries
 from roleplan.compiled import CompiledQuery, fetch
 from roleplan.ownership.models import Asset
+from roleplan.people import display_name, name_of
 
 
 def fields(model: type[Model], *names: str) -> list[str]:
@@ -183,9 +184,7 @@ class Item(NamedTuple):
 
     @property
     def owner_name(self) -> str:
-        """get_full_name|default:username, as the template shows it."""
-        full = f"{self.owner_first_name} {self.owner_last_name}".strip()
-        return full or self.owner_username
+        return name_of(self.owner_first_name, self.owner_last_name, self.owner_username)
 
 
 ACTION_ITEMS = CompiledQuery(
@@ -301,9 +300,9 @@ def _owner_choices(meeting: SyncMeeting, rows: list[tuple]) -> tuple[tuple[int, 
     participants = meeting.series.participants()
     ids = {p.pk for p in participants}
     return tuple(
-        [(p.pk, p.get_full_name() or p.username) for p in participants]
+        [(p.pk, display_name(p)) for p in participants]
         + [
-            (pk, f"{first} {last}".strip() or username)  # User.get_full_name()
+            (pk, name_of(first, last, username))
             for pk, username, first, last, _active in rows
             if pk not in ids
         ]

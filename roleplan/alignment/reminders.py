@@ -35,6 +35,7 @@ from roleplan.alignment.models import (
     SyncMeeting,
     SyncSeries,
 )
+from roleplan.people import display_name
 
 # How long before a meeting its reminder goes out: one local calendar day.
 REMINDER_LEAD_DAYS = 1
@@ -171,7 +172,7 @@ def reminder_contexts(meeting_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def _owner(item: ActionItem) -> str:
-    return item.owner.get_full_name() or item.owner.username
+    return display_name(item.owner)
 
 
 def _due(item: ActionItem) -> str:
@@ -252,7 +253,7 @@ def meeting_urls():
 
 
 def names(people: list) -> str:
-    return ", ".join(p.get_full_name() or p.username for p in people)
+    return ", ".join(display_name(p) for p in people)
 
 
 def reminder_message(delivery: Delivery, context: dict) -> PlainEmail:

@@ -21,6 +21,7 @@ from django.db import connection
 from roleplan import db
 from roleplan.ownership.forms import PEOPLE_ORDER, PEOPLE_SELECT, people_labels
 from roleplan.ownership.models import Asset, AssetKind, Handover
+from roleplan.people import name_of
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,6 @@ class AssetPage:
     asset: Asset  # with owner, deputy, product (when it is one) and gap_role_conflict
     history: list[HistoryRow]  # newest first
     people: list[tuple[str, str]]  # forms.people_choices(); empty unless staff or the owner
-
-
-def name_of(first: str | None, last: str | None, username: str | None) -> str:
-    if username is None:  # no such person (the registration row's from, an unknown by)
-        return ""
-    return f"{first} {last}".strip() or username
 
 
 def history_sql(asset_id: str) -> str:

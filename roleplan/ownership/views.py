@@ -35,6 +35,7 @@ from roleplan.ownership.forms import (
 )
 from roleplan.ownership.models import GAP_HELP, Asset, AssetKind, Gap
 from roleplan.ownership.page import HistoryRow, handover_history
+from roleplan.people import display_name
 
 PAGE_SIZE = 50
 
@@ -248,8 +249,7 @@ def asset_create(request: HttpRequest):
             else:
                 messages.success(
                     request,
-                    f"{asset.name} is registered, owned by "
-                    f"{asset.owner.get_full_name() or asset.owner.username}.",
+                    f"{asset.name} is registered, owned by {display_name(asset.owner)}.",
                 )
                 return redirect(asset)
     else:
@@ -426,7 +426,7 @@ def handover(request: HttpRequest, slug: str):
 
 
 def handed_over_message(done) -> str:
-    who = done.to_owner.get_full_name() or done.to_owner.username
+    who = display_name(done.to_owner)
     return f"{done.asset.name} is now owned by {who}."
 
 

@@ -7,6 +7,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from roleplan.people import display_name
+
 register = template.Library()
 
 
@@ -32,7 +34,7 @@ def person(user) -> SafeString:
     Written in Python: the registry shows two per row."""
     if user is None:
         return mark_safe('<span class="muted">—</span>')
-    name = escape(user.get_full_name() or user.username)
+    name = escape(display_name(user))
     if user.is_active:
         return mark_safe(f'<span class="person">{name}</span>')  # noqa: S308 - escaped above
     return mark_safe(  # noqa: S308 - escaped above
