@@ -252,11 +252,15 @@ def as_money(value) -> Decimal:
 
 
 def as_datetime(value) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    from django.utils.dateparse import parse_datetime
+    """Aware, as the ORM gives it: SQLite answers a plain cursor with the stored UTC time,
+    without its zone, and as text where the column is an expression's."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        from django.utils.dateparse import parse_datetime
 
-    return parse_datetime(str(value))
+        value = parse_datetime(str(value))
+    return db.aware(value)
 
 
 class Dates:

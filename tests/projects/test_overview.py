@@ -88,3 +88,20 @@ def test_a_decided_change_moves_the_current_baseline_not_the_original(manager, p
     assert shown(page["original"]) == (2, 3, 3)
     assert sorted(page["current"].added_titles) == ["After the change", "Before the change"]
     assert sorted(page["current"].removed_titles) == ["Feature A", "Feature B"]
+
+
+def test_raw_timestamps_are_read_aware_in_utc_as_the_orm_reads_them():
+    """SQLite (make run) answers a plain cursor with the stored UTC time without its zone, as a
+    datetime or, for an expression's column, as text; PostgreSQL answers aware. The page shows
+    each in the current time zone, so each must be aware and mean the same instant."""
+    from datetime import UTC, datetime
+
+    from projects.overview import as_datetime
+
+    at = datetime(2026, 12, 3, 16, 5, 7, 123456, tzinfo=UTC)
+    naive = at.replace(tzinfo=None)
+    assert as_datetime(at) == at
+    assert as_datetime(naive) == at
+    assert as_datetime(naive).tzinfo is not None
+    assert as_datetime("2026-12-03 16:05:07.123456") == at
+    assert as_datetime(None) is None
