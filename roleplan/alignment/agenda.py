@@ -26,6 +26,7 @@ from django.db import connection as db_connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
+from products.board import whole
 from products.models import Horizon, ProductRisk, RoadmapItem, RoadmapItemChange
 from products.models import RiskStatus as ProductRiskStatus
 from products.models import Status as ItemStatus
@@ -40,6 +41,7 @@ from projects.models import (
 )
 from roleplan.alignment.models import AgendaEntry, Section, SyncMeeting, Tone
 from roleplan.ownership.models import GAP_HELP, Asset
+from roleplan.people import display_name
 
 HIGH_RISK = 15
 # Roadmap fields whose change matters to prioritisation.
@@ -313,7 +315,7 @@ def backlog_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
         for item_id, entry in by_item.items():
             item = entry["item"]
             url = urls("products:item", slug, item_id)
-            score = f"RICE {item.rice_score:.1f} · ICE {item.ice_score}"
+            score = f"RICE {whole(item.rice_score)} · ICE {item.ice_score}"
             if entry["new"]:
                 items.append(
                     Item(
@@ -365,7 +367,7 @@ def pipeline_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
                 Section.PIPELINE,
                 f"pipe:{pk}",
                 f"Not yet in any project: {title}",
-                f"{label(horizons, horizon)} #{rank + 1} · {label(statuses, status)} · RICE {rice:.1f}",
+                f"{label(horizons, horizon)} #{rank + 1} · {label(statuses, status)} · RICE {whole(rice)}",
                 urls("products:item", slug, pk),
                 Tone.WARN if horizon == Horizon.NOW else Tone.INFO,
             )
@@ -438,7 +440,7 @@ def problem_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
                     f"prisk:{risk.pk}",
                     f"Project risk R{risk.number}: {risk.title}",
                     f"score {risk.score}{' · review overdue since ' + risk.review_date.strftime('%d %b') if late else ''}"
-                    f" · owner {risk.owner.get_full_name() or risk.owner.username}",
+                    f" · owner {display_name(risk.owner)}",
                     risks_url,
                     Tone.BAD if risk.score >= HIGH_RISK else Tone.WARN,
                 )

@@ -112,6 +112,26 @@ def test_pipeline_shows_now_and_next_items_not_in_any_scope(series):
     assert not {f"pipe:{x.pk}" for x in (scheduled, later, shipped)} & keys(meeting)
 
 
+def test_scores_read_as_the_board_shows_them(series):
+    """RICE 200 × 2 × 80% ÷ 3 = 106.67: the board's card shows 107, and so do the agenda's
+    backlog and pipeline lines (not 106.7)."""
+    product = series.project.product
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        item = make_item(
+            product,
+            title="Scored",
+            horizon="next",
+            reach=200,
+            impact=Decimal(2),
+            confidence=80,
+            effort=Decimal(3),
+        )
+    meeting = prepare(series)
+    assert item.rice_score == pytest.approx(106.67, abs=0.01)
+    assert "RICE 107 · ICE" in meeting.entries.get(key=f"item:{item.pk}").detail
+    assert meeting.entries.get(key=f"pipe:{item.pk}").detail.endswith("· RICE 107")
+
+
 def test_problems_show_open_change_requests_risky_risks_and_ownership_gaps(series):
     project = series.project
     cr = project_services.change_request_create(
