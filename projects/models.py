@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -82,10 +82,11 @@ class ProjectQuerySet(models.QuerySet):
         return self.select_related("product__asset__owner", "manager")
 
     def involving(self, user) -> ProjectQuerySet:
-        """Projects the user manages, edits, or whose product the user owns."""
-        return self.filter(
-            Q(manager=user) | Q(editors=user) | Q(product__asset__owner=user)
-        ).distinct()
+        """Projects the user manages, edits, or whose product the user owns. The editors are an
+        EXISTS, not a join: each project comes once without DISTINCT, which cost PostgreSQL
+        more to plan (over every selected column) than the query cost to run."""
+        editor = Project.editors.through.objects.filter(project_id=OuterRef("pk"), user=user)
+        return self.filter(Q(manager=user) | Q(product__asset__owner=user) | Exists(editor))
 
 
 # What a page shows of a person (the `person` filter: the full name, or the username).

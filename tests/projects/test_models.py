@@ -240,3 +240,14 @@ def test_roadmap_item_delivery_progress_counts_in_scope_deliverables_of_every_pr
     assert (rows[item.pk].deliverables_done, rows[item.pk].deliverables_total) == (1, 2)
     assert (rows[other.pk].deliverables_done, rows[other.pk].deliverables_total) == (0, 0)
     assert isinstance(Deliverable.objects.all(), DeliverableQuerySet)
+
+
+def test_involving_lists_each_project_once_for_each_way_in(project, manager, product_owner, editor):
+    """Managing, owning the product and editing each bring a project in, once even when one
+    person is all three; someone else gets nothing."""
+    project.editors.add(manager, product_owner)
+    other = approved_project(manager=UserFactory(), product_owner=product_owner)
+    assert list(Project.objects.involving(manager)) == [project]
+    assert sorted(Project.objects.involving(product_owner), key=lambda p: p.pk) == [project, other]
+    assert list(Project.objects.involving(editor)) == [project]
+    assert not Project.objects.involving(UserFactory()).exists()
