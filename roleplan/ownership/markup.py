@@ -295,3 +295,62 @@ def regions(
     }
     parts["content"] = content_html(asset, context, parts)
     return {key: mark_safe(html) for key, html in parts.items()}  # noqa: S308 - escaped above
+
+
+# The registry's rows ---------------------------------------------------------------------------
+
+GAP_TITLE = {
+    Gap.OWNERLESS: "The owner's account is deactivated",
+    Gap.ROLE_CONFLICT: "The product's owner also manages one of its projects",
+}
+
+
+def gaps_html(asset: Asset, confirm_days: int) -> str:
+    """_gaps.html."""
+    badges = "".join(
+        f'<span class="badge {BADGE.get(gap, "badge-warn")}" title="'
+        f'{GAP_TITLE.get(gap) or f"Not confirmed within {confirm_days} days"}">'
+        f"{escape(gap.label)}</span> "
+        for gap in asset.gaps
+    )
+    return (badges or '<span class="badge badge-ok">OK</span>') + "\n"
+
+
+def registry_row_html(asset: Asset, *, user, confirm_days: int) -> str:
+    """The partial asset-row of templates/ownership/index.html as the registry lists it: without
+    done_message, conflict and handover_form, which only the handover's answers set (they
+    render the partial). `asset` comes from Asset.objects.for_list()."""
+    pk = asset.pk
+    team = f'<div class="muted small">{escape(asset.team)}</div>' if asset.team else ""
+    actions = ""
+    if user.is_staff or asset.owner_id == user.pk:
+        handover = url_of("ownership:handover", asset.slug)
+        actions = (
+            '\n    <details class="handover">\n'
+            '      <summary class="btn btn-sm">Hand over</summary>\n'
+            '      <div class="handover-pop">\n        \n'
+            f'        <div hx-get="{handover}?where=row&amp;seen_owner={asset.owner_id}"\n'
+            '             hx-trigger="toggle from:closest details once" hx-swap="outerHTML">\n'
+            f'          <a href="{handover}">Open the handover form</a>\n'
+            "        </div>\n        \n      </div>\n    </details>\n    "
+        )
+    confirm = confirm_html(asset, is_owner=False, csrf_token="", where="", target="")
+    return (
+        f'\n<tr id="asset-{pk}" class="asset-row">\n  <td>\n'
+        f'    <a href="{url_of("ownership:asset", asset.slug)}" class="asset-name">'
+        f"{escape(asset.name)}</a>\n    {team}\n    \n    \n  </td>\n"
+        f'  <td><span class="badge kind-{escape(asset.kind)}">'
+        f"{escape(asset.get_kind_display())}</span></td>\n"
+        f'  <td class="owner-cell">{person(asset.owner)}</td>\n'
+        f"  <td>{person(asset.deputy)}</td>\n"
+        f"  <td>{confirm}</td>\n"
+        f'  <td class="gaps-cell">{gaps_html(asset, confirm_days)}</td>\n'
+        f'  <td class="actions-cell">\n    {actions}\n  </td>\n</tr>\n'
+    )
+
+
+def registry_rows_html(assets: list[Asset], *, user, confirm_days: int) -> SafeString:
+    """{% for asset in assets %}{% partial asset-row %}{% endfor %}, each value escaped above."""
+    return mark_safe(  # noqa: S308 - every value is escaped where it is written
+        "".join(registry_row_html(a, user=user, confirm_days=confirm_days) for a in assets)
+    )

@@ -111,11 +111,17 @@ def index(request: HttpRequest):
         .only("username", "first_name", "last_name")
         .order_by("first_name", "last_name", "username")
     )
+    assets = list(page.object_list)
     context = {
         "form": form,
         "filters": data,
         "page": page,
-        "assets": list(page.object_list),
+        "assets": assets,
+        # The rows are the partial asset-row written in Python: through the template engine
+        # they cost ~0.3 ms each, three quarters of the page (tests/ownership/test_markup.py).
+        "rows": markup.registry_rows_html(
+            assets, user=request.user, confirm_days=settings.OWNERSHIP_CONFIRM_DAYS
+        ),
         "columns": columns,
         "owners": owners,
         "kinds": AssetKind.choices,

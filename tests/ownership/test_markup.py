@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from roleplan.ownership import markup
 from roleplan.ownership.forms import HandoverForm, people_choices
+from roleplan.ownership.models import Asset
 from roleplan.ownership.page import load_asset_page
 from roleplan.ownership.views import asset_context
 from tests.factories import AssetFactory, UserFactory
@@ -91,3 +92,47 @@ def test_htmx_regions_are_answered_alone(client, assets, editor, target):  # noq
     html = response.content.decode()
     assert html.lstrip().startswith(f'<section id="{target}"')
     assert html.rstrip().endswith("</section>")
+
+
+# The registry's rows (markup.registry_row_html, the partial asset-row of index.html) ----------
+
+
+def assert_same_rows(user, shown, confirm_days: int = 90) -> None:
+    path = reverse("ownership:index")
+    request = RequestFactory().get(path)
+    request.user = user
+    request.resolver_match = resolve(path)
+    listed = list(Asset.objects.for_list().filter(pk__in=[a.pk for a in shown]).order_by("pk"))
+    assert len(listed) == len(shown)
+    expected = "".join(
+        render_to_string(
+            "ownership/index.html#asset-row",
+            {"asset": asset, "confirm_days": confirm_days},
+            request=request,
+        )
+        for asset in listed
+    )
+    written = markup.registry_rows_html(listed, user=user, confirm_days=confirm_days)
+    assert written == expected
+
+
+def test_registry_rows_are_written_as_the_partial_writes_them(assets, owner, editor, staff, viewer):  # noqa: F811
+    """Every gap (ownerless, role conflict, unconfirmed) and none, a deputy or none, a nameless
+    person, markup in names and teams; viewed by the owner, staff and others."""
+    nameless = UserFactory(username="x&y", first_name="", last_name="", is_active=True)
+    never = AssetFactory(owner=viewer, deputy=owner, confirmed_at=None, team="Ops & co")
+    for user in (editor, staff, viewer, owner, nameless):
+        assert_same_rows(user, [*assets, never])
+    assert_same_rows(editor, assets, confirm_days=7)
+    with timezone.override("Asia/Kolkata"), translation.override("de"):
+        assert_same_rows(editor, [*assets, never])
+
+
+def test_the_registry_page_lists_the_written_rows(client, assets, editor):  # noqa: F811
+    client.force_login(editor)
+    html = client.get(reverse("ownership:index")).content.decode()
+    listed = list(Asset.objects.for_list().order_by("name"))
+    for asset in listed:
+        assert f'<tr id="asset-{asset.pk}" class="asset-row">' in html
+    assert html.count('class="asset-row"') == len(listed)
+    assert markup.registry_rows_html(listed, user=editor, confirm_days=90) in html
