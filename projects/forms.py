@@ -367,7 +367,11 @@ class DecisionForm(forms.Form):
     """Choose an option (or reject). Each option's version travels in option_version_<pk>, so a
     decision is taken on the option as the product manager saw it."""
 
-    choice = forms.ChoiceField(label="Decision", widget=forms.RadioSelect)
+    choice = forms.ChoiceField(
+        label="Decision",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose an option, or reject the request."},
+    )
     rationale = forms.CharField(
         label="Why",
         widget=forms.Textarea(attrs={"rows": 3}),

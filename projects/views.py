@@ -1151,10 +1151,8 @@ def change_context(access: ProjectAccess, change, *, option_form=None, decision_
         "can_decide": access.can_decide and change.is_open and bool(options),
         "can_withdraw": access.can_decide and change.is_open,
         "option_form": option_form or ChangeOptionForm(deliverables=in_scope, creating=True),
-        "decision_form": decision_form
-        or DecisionForm(
-            options=options, initial={"choice": str(options[0].pk) if options else None}
-        ),
+        # No option is chosen for the product manager: a decision is final.
+        "decision_form": decision_form or DecisionForm(options=options),
     }
 
 

@@ -44,14 +44,17 @@ def test_project_manager_adds_options_and_product_manager_decides(open_browser):
     expect(pm.locator("#option-B")).to_contain_text("+14 days")
     expect(pm.locator("#option-B")).to_contain_text("7 Dec 2026")
     expect(pm.locator("#option-B")).to_contain_text("140,000 EUR")
-    expect(pm.get_by_role("button", name="Record the decision")).to_have_count(0)
+    expect(pm.locator("#decide")).to_have_count(0)
 
     po = open_browser().login("priya", PASSWORD)
     po.goto(po.url.rstrip("/") + change_url)
     decide = po.locator("#decide form")
+    expect(decide.locator("input[name=choice]:checked")).to_have_count(0)  # nothing chosen for you
     decide.get_by_label("Option B: Add budget and move the deadline").check()
     decide.get_by_label("Why").fill("XYZ is worth two weeks and 20,000 EUR.")
-    decide.get_by_role("button", name="Record the decision").click()
+    expect(decide.get_by_role("button", name="Yes, record the decision")).to_be_hidden()
+    decide.locator("summary", has_text="Record the decision").click()
+    decide.get_by_role("button", name="Yes, record the decision").click()
 
     po.wait_for_url(f"**/projects/{project.slug}/")
     expect(po.locator(".messages")).to_contain_text("Option B accepted")

@@ -494,3 +494,27 @@ def test_out_of_scope_deliverables_are_counted_on_the_overview_and_listed_as_bac
     assert "Someday" in page
     assert '<span class="badge">Out of scope</span>' in page
     assert "Feature A" not in page
+
+
+def test_no_option_is_chosen_for_the_product_owner(client, project, manager, product_owner):
+    """A decision is final: the form starts with no option chosen, a decision without one is
+    refused with a message saying what to do, and the rationale typed is kept."""
+    change = services.change_request_create(
+        project_id=project.pk, by=product_owner, title="Add XYZ", description="", why="Worth it"
+    )
+    option = services.change_option_create(request_id=change.pk, by=manager, title="Keep ABC")
+    url = reverse("projects:change", args=[project.slug, change.number])
+    client.force_login(product_owner)
+    page = client.get(url).content.decode()
+    assert 'name="choice"' in page
+    assert "checked" not in page.split('id="decide"')[1].split("</form>")[0]
+    refused = client.post(
+        reverse("projects:change_decide", args=[project.slug, change.number]),
+        {f"option_version_{option.pk}": "1", "rationale": "Typed with care"},
+    )
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "Choose an option, or reject the request." in html
+    assert "Typed with care" in html
+    change.refresh_from_db()
+    assert change.is_open
