@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -506,3 +507,21 @@ def test_a_card_the_filters_no_longer_show_leaves_its_column_even_if_the_view_he
     )
     assert response["HX-Retarget"] == "#column-next"
     assert "no longer matches the filters" in response.content.decode()
+
+
+def test_the_item_page_shows_rice_as_the_board_does(client, product, viewer):
+    """200 × 2 × 80% ÷ 3 = 106.67: the board's card and the item page's header show 107; the
+    worked sum (shown to those who may not edit) has one decimal, none when there is none."""
+    scored = make_item(
+        product, title="Scored", reach=200, impact=Decimal(2), confidence=80, effort=Decimal(3)
+    )
+    round_one = make_item(
+        product, title="Round", reach=1000, impact=Decimal(1), confidence=100, effort=Decimal(1)
+    )
+    client.force_login(viewer)
+    page = client.get(reverse("products:item", args=[product.asset.slug, scored.pk]))
+    html = page.content.decode()
+    assert "RICE <strong>107</strong>" in html
+    assert "= <strong>106.7</strong>" in html
+    html = client.get(reverse("products:item", args=[product.asset.slug, round_one.pk]))
+    assert "= <strong>1000</strong>" in html.content.decode()
