@@ -176,3 +176,29 @@ def test_dashboard_card_lists_products_i_own_or_edit_with_kpi_progress(
     assert "Email platform" in html
     assert "Repurchase rate" in html
     assert "21% → target 24% · 50% there" in html
+
+
+def test_removing_an_editor_or_a_measurement_asks_first(client, product, owner, viewer):
+    """Both buttons sit behind a <details class="confirm"> that names what goes, as every other
+    delete in the app does; the page itself changes nothing."""
+    import re
+
+    product.editors.add(viewer)
+    kpi = Kpi.objects.create(
+        product=product, name="Repurchase rate", unit="%", baseline=18, target=24
+    )
+    KpiMeasurement.objects.create(kpi=kpi, date=date(2026, 11, 3), value=Decimal("18.40"))
+    client.force_login(owner)
+    html = client.get(reverse("products:detail", args=[product.slug])).content.decode()
+    confirms = re.findall(r'<details class="confirm">(.*?)</details>', html, re.S)
+    name = viewer.get_full_name() or viewer.username
+    assert any(
+        f"Remove {name} as editor? They keep read access." in c and "Remove editor</button>" in c
+        for c in confirms
+    )
+    assert any(
+        "Delete the measurement of 3 Nov 2026 (18.40%)?" in c and "Delete measurement</button>" in c
+        for c in confirms
+    )
+    assert product.editors.filter(pk=viewer.pk).exists()
+    assert KpiMeasurement.objects.filter(kpi=kpi).count() == 1
