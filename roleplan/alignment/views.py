@@ -206,6 +206,15 @@ def meeting_detail(request: HttpRequest, pk: int):
 def refresh_agenda(request: HttpRequest, pk: int):
     meeting = get_meeting_for_view(request.user, pk)
     series = meeting.series
+    if meeting.ends_at < timezone.now():
+        # A sync that is over keeps the agenda it was held with: the record of what was on the
+        # table that week. (The button is gone; a page opened before the end can still post.)
+        if request.htmx:
+            return render(
+                request, "alignment/meeting.html#agenda", meeting_context(request, meeting)
+            )
+        messages.info(request, "This sync is over: its agenda stays as it was.")
+        return redirect(meeting)
     services.meeting_prepare(
         series_id=series.pk,
         week_start=meeting.week_start,

@@ -349,3 +349,33 @@ def test_the_notes_region_alone_posts_to_the_notes_url(client, meeting, pm, mana
     client.force_login(manager)
     response = client.post(url, {"text": "mine", "version": 1, "mode": "mine"}, **HTMX)
     assert form in response.content.decode()
+
+
+def test_a_sync_that_is_over_keeps_its_agenda(client, meeting, pm):
+    """Once a sync has ended its agenda is the record of that week: the page offers no refresh,
+    says so, and a refresh posted from a page opened before the end changes nothing."""
+    from datetime import timedelta
+
+    SyncMeeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(hours=2))
+    meeting.refresh_from_db()
+    prepared, entries = meeting.prepared_at, list(meeting.entries.values_list("pk", "key"))
+    client.force_login(pm)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Refresh from live data" not in html
+    assert "The agenda as it stood when this sync ended" in html
+    url = reverse("alignment:refresh", args=[meeting.pk])
+    answer = client.post(url, follow=True)
+    assert "This sync is over: its agenda stays as it was." in answer.content.decode()
+    partial = client.post(url, **HTMX)
+    assert partial.status_code == 200
+    assert partial.content.decode().lstrip().startswith('<section id="agenda"')
+    meeting.refresh_from_db()
+    assert meeting.prepared_at == prepared
+    assert list(meeting.entries.values_list("pk", "key")) == entries
+
+
+def test_a_sync_still_to_come_offers_a_refresh(client, meeting, pm):
+    client.force_login(pm)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Refresh from live data" in html
+    assert "Lines struck through are no longer true." in html
