@@ -12,6 +12,7 @@ NAV = {
     "projects": "projects:index",
     "ownership": "ownership:index",
     "alignment": "alignment:index",
+    "profile": "alignment:profile",
     "password_change": "password_change",
     "admin": "admin:index",
     "logout": "logout",

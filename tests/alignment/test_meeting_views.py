@@ -379,3 +379,17 @@ def test_a_sync_still_to_come_offers_a_refresh(client, meeting, pm):
     html = client.get(meeting.get_absolute_url()).content.decode()
     assert "Refresh from live data" in html
     assert "Lines struck through are no longer true." in html
+
+
+def test_the_calendar_and_reminders_page_is_linked_from_the_header_and_the_sync_index(
+    client, meeting, pm
+):
+    profile = reverse("alignment:profile")
+    client.force_login(pm)
+    for url in (reverse("dashboard"), reverse("alignment:index")):
+        html = client.get(url).content.decode()
+        assert f'<a class="whoami" href="{profile}"' in html
+    assert (
+        f'href="{profile}">Calendar &amp; reminders</a>'
+        in client.get(reverse("alignment:index")).content.decode()
+    )
