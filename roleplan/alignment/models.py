@@ -81,6 +81,18 @@ class SyncSeries(models.Model):
         return f"Weekly sync · {self.project.name}"
 
     @property
+    def not_meeting_why(self) -> str:
+        """ "" when the series meets (running(): not paused, for an active project that serves a
+        product), else why not, as the sync pages say it."""
+        if self.paused:
+            return "paused"
+        if self.project.status != "active":
+            return f"project {self.project.get_status_display().lower()}"
+        if self.project.product_id is None:
+            return "project serves no product"
+        return ""
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 

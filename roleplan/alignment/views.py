@@ -44,13 +44,23 @@ def index(request: HttpRequest):
     for series in series_qs:
         week, start = series.next_start(now)
         series_list.append(
-            {"series": series, "next_start": start, "next_local": start.astimezone(series.tz)}
+            {
+                "series": series,
+                "next_start": start,
+                "next_local": start.astimezone(series.tz),
+                "why_not": series.not_meeting_why,
+            }
         )
     meetings = SyncMeeting.objects.with_people().order_by("-starts_at")
     if not show_all:
         meetings = meetings.involving(request.user)
     horizon = now - timezone.timedelta(hours=2)
-    upcoming = list(meetings.filter(starts_at__gte=horizon).order_by("starts_at")[:20])
+    # Upcoming: meetings that will take place, of series that still meet (running()).
+    upcoming = list(
+        meetings.filter(starts_at__gte=horizon, series__in=SyncSeries.objects.running()).order_by(
+            "starts_at"
+        )[:20]
+    )
     past = list(meetings.filter(starts_at__lt=horizon)[:30])
     unscheduled = Project.objects.filter(
         status="active", product__isnull=False, sync_series__isnull=True
@@ -61,6 +71,7 @@ def index(request: HttpRequest):
         )
     context = {
         "series_list": series_list,
+        "any_meets": any(not row["why_not"] for row in series_list),
         "unscheduled": list(unscheduled.order_by("deadline", "name")),
         "upcoming": upcoming,
         "past": past,
@@ -86,6 +97,10 @@ def set_up_series(request: HttpRequest, slug: str):
 def prepare_now(request: HttpRequest, series_id: int):
     """Prepare (or refresh) this week's meeting of a series and open it."""
     series = get_series_for_view(request.user, series_id)
+    why_not = series.not_meeting_why
+    if why_not:
+        messages.error(request, f"This weekly sync does not meet ({why_not}): no meeting to open.")
+        return redirect("alignment:index")
     meeting = services.meeting_prepare_current(series=series)
     return redirect(meeting)
 

@@ -393,3 +393,40 @@ def test_the_calendar_and_reminders_page_is_linked_from_the_header_and_the_sync_
         f'href="{profile}">Calendar &amp; reminders</a>'
         in client.get(reverse("alignment:index")).content.decode()
     )
+
+
+def test_why_a_series_does_not_meet_is_the_rule_of_running(series):
+    """SyncSeries.not_meeting_why says "" exactly for the series running() returns (the ones
+    beat prepares and reminds)."""
+    from projects.models import Project
+    from roleplan.alignment.models import SyncSeries
+
+    for paused, status, with_product in [
+        (False, "active", True),
+        (True, "active", True),
+        (False, "done", True),
+        (False, "cancelled", True),
+        (False, "active", False),
+    ]:
+        product_id = series.project.product_id if with_product else None
+        Project.objects.filter(pk=series.project_id).update(status=status, product_id=product_id)
+        SyncSeries.objects.filter(pk=series.pk).update(paused=paused)
+        loaded = SyncSeries.objects.with_people().get(pk=series.pk)
+        runs = SyncSeries.objects.running().filter(pk=series.pk).exists()
+        assert (loaded.not_meeting_why == "") == runs, (paused, status, with_product)
+        Project.objects.filter(pk=series.project_id).update(product_id=series.project.product_id)
+
+
+def test_a_finished_projects_sync_is_listed_as_not_meeting(client, meeting, series, manager):
+    from projects.models import Project
+
+    Project.objects.filter(pk=series.project_id).update(status="done")
+    client.force_login(manager)
+    html = client.get(reverse("alignment:index")).content.decode()
+    assert '<span class="badge badge-warn">project done</span>' in html
+    assert "Open the next sync</button>" not in html
+    assert "None of your weekly syncs meets now" in html
+    assert meeting.get_absolute_url() not in html.split('id="upcoming-h"')[1].split("</section>")[0]
+    answer = client.post(reverse("alignment:prepare", args=[series.pk]), follow=True)
+    assert "This weekly sync does not meet (project done)" in answer.content.decode()
+    assert SyncMeeting.objects.filter(series=series).count() == 1
