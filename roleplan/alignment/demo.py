@@ -3,7 +3,7 @@ decisions and open action items, and this week's meeting prepared from live data
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.utils import timezone
 
@@ -29,13 +29,28 @@ def backdate_demo_history(before) -> None:
     Deliverable.objects.filter(created_at__gt=before).update(created_at=before, updated_at=before)
 
 
+# The project manager runs several syncs: the Black Friday one keeps the default Tuesday 10:00,
+# the others follow it on the same day, so that none clashes (the sync index flags clashes).
+LATER_SLOTS = [time(11, 0), time(14, 0), time(15, 0), time(16, 0)]
+EMAIL = "replace-legacy-email"
+
+
 def seed_alignment(users: DemoUsers) -> None:
     now = timezone.now()
     services.series_ensure_for_active_projects()
-    series_list = list(SyncSeries.objects.select_related("project__product__asset"))
+    # The series that meet: a finished project's sync holds no meeting.
+    series_list = sorted(
+        SyncSeries.objects.running().select_related("project__product__asset"),
+        key=lambda s: (not s.project.slug.startswith(EMAIL), s.project.name),
+    )
     if not series_list:
         return
-    anchor = series_list[0]
+    later = iter(LATER_SLOTS)
+    for series in series_list:
+        if not series.project.slug.startswith(EMAIL) and not series.meetings.exists():
+            series.time = next(later, series.time)
+            series.save(update_fields=["time"])
+    anchor = series_list[0]  # the earliest slot: every other meeting of its week comes after it
     this_week, _ = anchor.next_start(now)  # the next sync, prepared
     last_week = this_week - timedelta(days=7)  # the last one held
     backdate_demo_history(anchor.starts_at(last_week) - timedelta(days=1))
@@ -47,7 +62,7 @@ def seed_alignment(users: DemoUsers) -> None:
             )
             for entry in past.entries.all():
                 services.entry_mark(entry_id=entry.pk, discussed=True, by=series.project.manager)
-            if series.project.slug.startswith("replace-legacy-email"):
+            if series.project.slug.startswith(EMAIL):
                 seed_black_friday_meeting(past, users)
         current = SyncMeeting.objects.filter(series=series, week_start=this_week).first()
         if current is None:

@@ -51,6 +51,7 @@ def index(request: HttpRequest):
                 "why_not": series.not_meeting_why,
             }
         )
+    mark_clashes(series_list, now)
     meetings = SyncMeeting.objects.with_people().order_by("-starts_at")
     if not show_all:
         meetings = meetings.involving(request.user)
@@ -78,6 +79,29 @@ def index(request: HttpRequest):
         "show_all": show_all,
     }
     return render(request, "alignment/index.html", context)
+
+
+def mark_clashes(rows: list[dict], now) -> None:
+    """Give each row the projects whose weekly sync overlaps its own for one of the same two
+    people: one person cannot be in both. The slots are compared in the same week, each in its
+    own time zone."""
+    for row in rows:
+        row["clashes"] = []
+    meeting = [row for row in rows if not row["why_not"]]
+    for row in meeting:
+        series = row["series"]
+        start = series.starts_at(series.week_start(now))
+        row["slot"] = (start, start + timezone.timedelta(minutes=series.duration_minutes))
+        row["people"] = {p.pk for p in series.participants()}
+    for n, a in enumerate(meeting):
+        for b in meeting[n + 1 :]:
+            if (
+                a["people"] & b["people"]
+                and a["slot"][0] < b["slot"][1]
+                and b["slot"][0] < a["slot"][1]
+            ):
+                a["clashes"].append(b["series"].project.name)
+                b["clashes"].append(a["series"].project.name)
 
 
 @require_POST

@@ -430,3 +430,34 @@ def test_a_finished_projects_sync_is_listed_as_not_meeting(client, meeting, seri
     answer = client.post(reverse("alignment:prepare", args=[series.pk]), follow=True)
     assert "This weekly sync does not meet (project done)" in answer.content.decode()
     assert SyncMeeting.objects.filter(series=series).count() == 1
+
+
+def test_syncs_of_the_same_person_at_the_same_time_are_flagged(client, series, manager):
+    """Marco manages two projects whose syncs overlap (Tuesday 10:00-10:30 and 10:15-10:45):
+    both rows say so. A third one at 10:45 touches but does not overlap; a fourth with other
+    people at 10:00 is none of Marco's business."""
+    from datetime import time
+
+    from tests.alignment.sync_factories import make_series
+
+    overlapping = make_series(manager=manager, time=time(10, 15))
+    after = make_series(manager=manager, time=time(10, 45))
+    others = make_series()
+    series.time = time(10, 0)
+    series.save(update_fields=["time"])
+    for s in (overlapping, after, others):
+        s.weekday, s.time_zone = series.weekday, series.time_zone
+        s.save(update_fields=["weekday", "time_zone"])
+    client.force_login(manager)
+    html = client.get(reverse("alignment:index")).content.decode()
+    table = html.split('id="series-h"')[1].split("</table>")[0]
+    rows = {
+        s.pk: next(
+            row for row in table.split("<tr>") if reverse("alignment:series", args=[s.pk]) in row
+        )
+        for s in (series, overlapping, after)
+    }
+    assert f"clashes with {overlapping.project.name}" in rows[series.pk]
+    assert f"clashes with {series.project.name}" in rows[overlapping.pk]
+    assert "clashes with" not in rows[after.pk]
+    assert others.project.name not in html
