@@ -518,3 +518,17 @@ def test_no_option_is_chosen_for_the_product_owner(client, project, manager, pro
     assert "Typed with care" in html
     change.refresh_from_db()
     assert change.is_open
+
+
+def test_a_project_links_to_the_product_it_serves_and_shows_its_status(
+    client, project, manager, product_owner
+):
+    client.force_login(manager)
+    for url in (project.get_absolute_url(), reverse("projects:changes", args=[project.slug])):
+        html = client.get(url).content.decode()
+        product_url = reverse("products:detail", args=[project.product.asset.slug])
+        assert f'<a class="badge badge-product" href="{product_url}"' in html
+        assert f'<span class="badge badge-project status-{project.status}">' in html
+    client.force_login(product_owner)  # who may ask for a change
+    changes = client.get(reverse("projects:changes", args=[project.slug])).content.decode()
+    assert changes.count(">Ask for a change</a>") == 1
