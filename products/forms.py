@@ -107,7 +107,14 @@ class ProductForm(VersionedForm):
 
 
 class EditorForm(forms.Form):
-    user = PersonChoiceField(queryset=User.objects.none(), label="Add an editor")
+    user = PersonChoiceField(
+        queryset=User.objects.none(),
+        label="Add an editor",
+        error_messages={
+            "required": "Choose a person to add as an editor.",
+            "invalid_choice": "Choose one of the people in the list.",
+        },
+    )
 
     def __init__(self, *args, product: Product, **kwargs) -> None:
         super().__init__(*args, **kwargs)

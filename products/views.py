@@ -101,6 +101,11 @@ def kpi_cards(product: Product) -> list[dict]:
 @require_GET
 def detail(request: HttpRequest, slug: str):
     product = access.get_product_for_view(request.user, slug)
+    return render(request, "products/detail.html", detail_context(request, product))
+
+
+def detail_context(request: HttpRequest, product: Product, **forms) -> dict:
+    """The product page; `forms` are the page's forms that came back with errors."""
     items = list(
         RoadmapItem.objects.filter(product=product, horizon=Horizon.NOW)
         .select_related("kpi")
@@ -119,8 +124,9 @@ def detail(request: HttpRequest, slug: str):
         "can_manage_editors": access.can_manage_editors(request.user, product),
         "editor_form": EditorForm(product=product),
         "measurement_form": MeasurementForm(),
+        **forms,
     }
-    return render(request, "products/detail.html", context)
+    return context
 
 
 def conflict_context(exc: services.StaleEdit) -> dict:
@@ -160,11 +166,12 @@ def edit(request: HttpRequest, slug: str):
 def editor_add(request: HttpRequest, slug: str):
     product = access.get_product_for_editors(request.user, slug)
     form = EditorForm(request.POST, product=product)
-    if form.is_valid():
-        services.product_add_editor(product=product, user=form.cleaned_data["user"])
-        messages.success(request, f"{form.cleaned_data['user']} may now edit {product.name}.")
-    else:
-        messages.error(request, "Choose a person to add as an editor.")
+    if not form.is_valid():
+        # The page again, the message next to the select (422: nothing was added).
+        context = detail_context(request, product, editor_form=form)
+        return render(request, "products/detail.html", context, status=422)
+    services.product_add_editor(product=product, user=form.cleaned_data["user"])
+    messages.success(request, f"{form.cleaned_data['user']} may now edit {product.name}.")
     return redirect(reverse("products:detail", args=[slug]) + "#editors")
 
 

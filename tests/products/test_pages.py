@@ -202,3 +202,17 @@ def test_removing_an_editor_or_a_measurement_asks_first(client, product, owner, 
     )
     assert product.editors.filter(pk=viewer.pk).exists()
     assert KpiMeasurement.objects.filter(kpi=kpi).count() == 1
+
+
+def test_adding_an_editor_without_a_person_says_so_next_to_the_select(client, product, owner):
+    client.force_login(owner)
+    before = set(product.editors.values_list("pk", flat=True))
+    url = reverse("products:editor_add", args=[product.slug])
+    response = client.post(url, {"user": ""})
+    assert response.status_code == 422
+    html = response.content.decode()
+    form = html.split(f'action="{url}"')[1].split("</form>")[0]
+    assert 'class="field has-error"' in form
+    assert "Choose a person to add as an editor." in form
+    assert 'aria-invalid="true"' in form
+    assert set(product.editors.values_list("pk", flat=True)) == before
