@@ -266,10 +266,12 @@ def as_datetime(value) -> datetime | None:
 class Dates:
     """The page's dates as the `date` filter writes them ("j M", "j M Y", "j M Y H:i"), each
     month's name looked up once: dateformat.format costs ~20 µs a call and the page shows ~25
-    dates. Aware datetimes are shown in the current time zone, as the filter shows them."""
+    dates. Aware datetimes are shown in the current time zone, as the filter shows them. A
+    short date ("5 Aug") gets its year when it is not in `this_year` (today's): "5 Aug 2027"."""
 
-    def __init__(self) -> None:
+    def __init__(self, this_year: int | None = None) -> None:
         self.months: dict[int, str] = {}
+        self.this_year = this_year
 
     def month(self, number: int) -> str:
         name = self.months.get(number)
@@ -281,6 +283,8 @@ class Dates:
         if value is None:
             return ""
         value = template_localtime(value)
+        if self.this_year is not None and value.year != self.this_year:
+            return f"{value.day} {self.month(value.month)} {value.year:04d}"
         return f"{value.day} {self.month(value.month)}"
 
     def long(self, value: date | datetime | None) -> str:
@@ -624,7 +628,7 @@ def overview(project: Project, today: date) -> dict:
             corners["cost"] = "bad"
         if against.added or against.removed:
             corners["scope"] = "warn"
-    dates = Dates()
+    dates = Dates(this_year=today.year)
     for b in baselines:
         b.deadline_text = dates.long(b.deadline)
         b.created_text = dates.stamp(b.created_at)

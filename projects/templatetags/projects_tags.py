@@ -1,10 +1,12 @@
-"""Number formats of the projects pages: money, signed variances, people."""
+"""Number and date formats of the projects pages: money, signed variances, people, days."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 
 from roleplan.people import display_name
 
@@ -31,6 +33,14 @@ def signed(value) -> str:
         return "0"
     text = f"{abs(number):,.0f}"
     return f"+{text}" if number > 0 else f"{MINUS}{text}"
+
+
+@register.filter(expects_localtime=True)
+def day(value) -> str:
+    """`value|date:"j M"`, with the year when it is not this year: "5 Aug", "5 Aug 2027"."""
+    if not value:
+        return ""
+    return date_filter(value, "j M" if value.year == timezone.localdate().year else "j M Y")
 
 
 @register.filter

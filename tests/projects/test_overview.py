@@ -105,3 +105,23 @@ def test_raw_timestamps_are_read_aware_in_utc_as_the_orm_reads_them():
     assert as_datetime(naive).tzinfo is not None
     assert as_datetime("2026-12-03 16:05:07.123456") == at
     assert as_datetime(None) is None
+
+
+def test_short_dates_carry_their_year_when_it_is_not_this_year():
+    """ "5 Aug" is this year's 5 August; a deliverable due next August reads "5 Aug 2027", in the
+    overview's lists (Dates) and in the `day` filter of the other pages."""
+    from datetime import date as day_
+
+    import time_machine
+
+    from projects.overview import Dates
+    from projects.templatetags.projects_tags import day
+
+    dates = Dates(this_year=2026)
+    assert dates.short(day_(2026, 8, 5)) == "5 Aug"
+    assert dates.short(day_(2027, 8, 5)) == "5 Aug 2027"
+    assert Dates().short(day_(2027, 8, 5)) == "5 Aug"  # no year given: as before
+    with time_machine.travel(day_(2026, 12, 3), tick=False):
+        assert day(day_(2026, 12, 17)) == "17 Dec"
+        assert day(day_(2027, 1, 2)) == "2 Jan 2027"
+        assert day(None) == ""
