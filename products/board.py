@@ -185,7 +185,8 @@ def display(item: Face, field: str) -> str:
         return f"{Decimal(item.impact).normalize():f}"
     if field == "confidence":
         return f"{item.confidence}%"
-    return f"{Decimal(item.effort).normalize():f} pm"  # effort
+    # Effort in person-months: "p-m", as "4 pm" reads as a time of day.
+    return f"{Decimal(item.effort).normalize():f} p-m"
 
 
 class Markup:

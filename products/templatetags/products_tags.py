@@ -24,7 +24,7 @@ def compact(number: int) -> str:
 SHORT = {
     "impact": lambda item: f"{Decimal(item.impact).normalize():f}",
     "confidence": lambda item: f"{item.confidence}%",
-    "effort": lambda item: f"{Decimal(item.effort).normalize():f} pm",
+    "effort": lambda item: f"{Decimal(item.effort).normalize():f} p-m",  # person-months
     "reach": lambda item: compact(item.reach),
 }
 

@@ -256,3 +256,10 @@ def test_a_columns_compiled_query_reads_what_the_orm_reads(product, kpi, django_
     ]
     assert [sorted(row[0] for row in rows) for rows in answers] == shown
     assert [len(rows) for rows in shown[9:12]] == [2, 1, 0]  # planned: items 0 and 6, 3
+
+
+def test_effort_reads_as_person_months_not_a_time_of_day(product):
+    from products.board import display
+
+    assert display(make_item(product, title="Half", effort=Decimal("1.5")), "effort") == "1.5 p-m"
+    assert display(make_item(product, title="Four", effort=Decimal(4)), "effort") == "4 p-m"
