@@ -30,7 +30,7 @@ class Gap(models.TextChoices):
 
 
 GAP_HELP = {
-    Gap.OWNERLESS: "The owner's account is deactivated: hand this over to someone active.",
+    Gap.OWNERLESS: "The owner's account is deactivated: staff hand this over to someone active.",
     Gap.UNCONFIRMED: "The owner has not confirmed ownership recently.",
     Gap.ROLE_CONFLICT: "The product's owner also manages one of its projects (allowed, but "
     "the product and project voices are then one person).",
