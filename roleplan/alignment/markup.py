@@ -80,7 +80,10 @@ def entry_html(entry: Entry, mark_url: tuple[str, str]) -> str:
     url = f"{head}{pk}{tail}"
     state = (" is-discussed" if entry.discussed else "") + (" is-stale" if entry.stale else "")
     link = (
-        f'<a class="entry-link" href="{escape(entry.url)}" title="Open">↗</a>' if entry.url else ""
+        f'<a class="entry-link" href="{escape(entry.url)}" title="Open" aria-label="Open {title}">'
+        "↗</a>"
+        if entry.url
+        else ""
     )
     detail = f'<div class="entry-detail">{escape(entry.detail)}</div>' if entry.detail else ""
     stale = (

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from html import unescape
+from html import escape, unescape
 
 import pytest
 from django.db import connection
@@ -461,3 +461,16 @@ def test_syncs_of_the_same_person_at_the_same_time_are_flagged(client, series, m
     assert f"clashes with {series.project.name}" in rows[overlapping.pk]
     assert "clashes with" not in rows[after.pk]
     assert others.project.name not in html
+
+
+def test_each_agenda_link_is_named_after_its_line(client, meeting, pm):
+    """A screen reader hears "Open Project health: …", not an arrow."""
+    import re
+
+    client.force_login(pm)
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    links = re.findall(r'<a class="entry-link"[^>]*>', html)
+    assert links
+    for entry in meeting.entries.exclude(url=""):
+        assert f'aria-label="Open {escape(entry.title)}"' in html
+    assert all("aria-label=" in link for link in links)
