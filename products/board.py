@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from products.models import Horizon, RoadmapItem, Status
-from products.templatetags.products_tags import compact
+from products.templatetags.products_tags import SHORT
 from roleplan.markup import ROW_ID, csrf_input, url_pattern
 
 CARD_FIELDS = ["title", "status", "kpi", "reach", "impact", "confidence", "effort"]
@@ -179,14 +179,7 @@ def display(item: Face, field: str) -> str:
         return STATUS_LABELS.get(item.status, item.status)
     if field == "kpi":
         return item.kpi_name if item.kpi_name is not None else "no KPI"
-    if field == "reach":
-        return compact(item.reach)
-    if field == "impact":
-        return f"{Decimal(item.impact).normalize():f}"
-    if field == "confidence":
-        return f"{item.confidence}%"
-    # Effort in person-months: "p-m", as "4 pm" reads as a time of day.
-    return f"{Decimal(item.effort).normalize():f} p-m"
+    return SHORT[field](item)  # reach, impact, confidence, effort: as products_tags writes them
 
 
 class Markup:

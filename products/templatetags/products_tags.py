@@ -24,7 +24,8 @@ def compact(number: int) -> str:
 SHORT = {
     "impact": lambda item: f"{Decimal(item.impact).normalize():f}",
     "confidence": lambda item: f"{item.confidence}%",
-    "effort": lambda item: f"{Decimal(item.effort).normalize():f} p-m",  # person-months
+    # Effort in person-months: "p-m", as "4 pm" reads as a time of day.
+    "effort": lambda item: f"{Decimal(item.effort).normalize():f} p-m",
     "reach": lambda item: compact(item.reach),
 }
 

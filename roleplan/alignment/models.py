@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import ChangeRequest, Project
+from projects.models import ChangeRequest, Project, ProjectStatus
 
 
 def validate_time_zone(value: str) -> None:
@@ -48,7 +48,9 @@ class SyncSeriesQuerySet(models.QuerySet):
 
     def running(self) -> SyncSeriesQuerySet:
         """Series that meet: not paused, for an active project that serves a product."""
-        return self.filter(paused=False, project__status="active", project__product__isnull=False)
+        return self.filter(
+            paused=False, project__status=ProjectStatus.ACTIVE, project__product__isnull=False
+        )
 
 
 class SyncSeries(models.Model):
@@ -86,7 +88,7 @@ class SyncSeries(models.Model):
         product), else why not, as the sync pages say it."""
         if self.paused:
             return "paused"
-        if self.project.status != "active":
+        if self.project.status != ProjectStatus.ACTIVE:
             return f"project {self.project.get_status_display().lower()}"
         if self.project.product_id is None:
             return "project serves no product"
@@ -182,6 +184,10 @@ class SyncMeeting(models.Model):
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.series.duration_minutes)
+
+    def is_over(self, now: datetime | None = None) -> bool:
+        """Whether the meeting has ended: its agenda is then the record of that week."""
+        return self.ends_at < (now or timezone.now())
 
 
 class Section(models.TextChoices):

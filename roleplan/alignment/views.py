@@ -210,7 +210,7 @@ def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict
         "previous_meeting": meeting.previous_meeting_id,
         "next_meeting": meeting.next_meeting_id,
         "today": today,
-        "is_past": meeting.ends_at < now,
+        "is_past": meeting.is_over(now),
         "csrf_token": csrf_token,
         # What only some responses set (the notes' conflict and errors): given, as a missing
         # variable costs the template two exceptions each time it is read.
@@ -245,7 +245,7 @@ def meeting_detail(request: HttpRequest, pk: int):
 def refresh_agenda(request: HttpRequest, pk: int):
     meeting = get_meeting_for_view(request.user, pk)
     series = meeting.series
-    if meeting.ends_at < timezone.now():
+    if meeting.is_over():
         # A sync that is over keeps the agenda it was held with: the record of what was on the
         # table that week. (The button is gone; a page opened before the end can still post.)
         if request.htmx:
