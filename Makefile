@@ -51,6 +51,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Benchmarks (not part of make test): every tests/benchmarks/bench_*.py, each printing its table.
 bench: $(VENV)/.installed-dev
