@@ -121,7 +121,13 @@ def people(demo: dict[str, User]) -> list[User]:
     return list(User.objects.filter(username__startswith="bench.person").order_by("username"))
 
 
-def create_product(demo: dict[str, User], rng: random.Random):
+def create_product(
+    demo: dict[str, User],
+    rng: random.Random,
+    *,
+    slug: str = PRODUCT_SLUG,
+    name: str = "Checkout platform",
+):
     priya, sam, dana, marco = (
         demo["product.manager"],
         demo["stakeholder"],
@@ -134,8 +140,8 @@ def create_product(demo: dict[str, User], rng: random.Random):
     start = timezone.now() - timedelta(days=400)
     asset = Asset.objects.create(
         kind=AssetKind.PRODUCT,
-        name="Checkout platform",
-        slug=PRODUCT_SLUG,
+        name=name,
+        slug=slug,
         owner=priya,
         deputy=sam,
         team="Shop",
@@ -201,13 +207,16 @@ def create_product(demo: dict[str, User], rng: random.Random):
     return product, kpis
 
 
-def create_roadmap(product, kpis, priya: User, rng: random.Random) -> list[RoadmapItem]:
-    """200 items with dense ranks per horizon, each with its "created" history row; eight were
-    re-prioritised this week (a second version and an "edited" row), for the sync's agenda."""
+def create_roadmap(
+    product, kpis, priya: User, rng: random.Random, sizes: dict[str, int] = HORIZON_SIZES
+) -> list[RoadmapItem]:
+    """200 items (by default) with dense ranks per horizon, each with its "created" history row;
+    one in 25 was re-prioritised this week (a second version and an "edited" row), for the
+    sync's agenda."""
     created = timezone.now() - timedelta(days=60)
     items = []
     n = 0
-    for horizon, size in HORIZON_SIZES.items():
+    for horizon, size in sizes.items():
         for rank in range(size):
             status = {
                 Horizon.NOW: rng.choice([Status.IN_PROGRESS, Status.PLANNED, Status.SHIPPED]),
@@ -238,15 +247,16 @@ def create_roadmap(product, kpis, priya: User, rng: random.Random) -> list[Roadm
                 )
             )
             n += 1
-    items = RoadmapItem.objects.bulk_create(items)
+    items = RoadmapItem.objects.bulk_create(items, batch_size=1000)
     RoadmapItemChange.objects.bulk_create(
         [
             RoadmapItemChange(item=i, by=priya, at=created, action=ChangeAction.CREATED, version=1)
             for i in items
-        ]
+        ],
+        batch_size=1000,
     )
     recent = timezone.now() - timedelta(days=2)
-    edited = items[5:200:25]
+    edited = items[5::25]
     for item in edited:
         old = item.reach
         item.reach = old * 2
@@ -275,16 +285,25 @@ def create_roadmap(product, kpis, priya: User, rng: random.Random) -> list[Roadm
     return list(RoadmapItem.objects.filter(product=product).order_by("horizon", "rank"))
 
 
-def create_project(product, items, demo: dict[str, User], rng: random.Random):
-    """300 deliverables (290 before the baseline, 10 added this week), 40 milestones in a chain,
-    cost lines, risks and change requests."""
+def create_project(
+    product,
+    items,
+    demo: dict[str, User],
+    rng: random.Random,
+    *,
+    slug: str = PROJECT_SLUG,
+    name: str = "Checkout rebuild",
+    deliverables: int = DELIVERABLES,
+):
+    """300 deliverables by default (all but 10 before the baseline, 10 added this week), 40
+    milestones in a chain, cost lines, risks and change requests."""
     priya, marco, sam = demo["product.manager"], demo["project.manager"], demo["stakeholder"]
     today = timezone.localdate()
     start = today - timedelta(days=90)
     project = project_services.project_create(
         by=marco,
-        name="Checkout rebuild",
-        slug=PROJECT_SLUG,
+        name=name,
+        slug=slug,
         manager=marco,
         product=product,
         start_date=start,
@@ -301,7 +320,7 @@ def create_project(product, items, demo: dict[str, User], rng: random.Random):
     def deliverable(n: int, created) -> Deliverable:
         moscow = [Moscow.MUST, Moscow.MUST, Moscow.SHOULD, Moscow.COULD, Moscow.WONT][n % 5]
         in_scope = moscow != Moscow.WONT and n % 17 != 0
-        due = start + timedelta(days=10 + (n * 230) // DELIVERABLES)
+        due = start + timedelta(days=10 + (n * 230) // deliverables)
         done = in_scope and due < today - timedelta(days=5) and n % 7 != 0
         status = (
             DeliverableStatus.DONE
@@ -330,7 +349,9 @@ def create_project(product, items, demo: dict[str, User], rng: random.Random):
         )
 
     before = timezone.now() - timedelta(days=60)
-    Deliverable.objects.bulk_create([deliverable(n, before) for n in range(DELIVERABLES - 10)])
+    Deliverable.objects.bulk_create(
+        [deliverable(n, before) for n in range(deliverables - 10)], batch_size=1000
+    )
     milestones = Milestone.objects.bulk_create(
         [
             Milestone(
@@ -376,7 +397,7 @@ def create_project(product, items, demo: dict[str, User], rng: random.Random):
     )
     recent = timezone.now() - timedelta(days=1)
     Deliverable.objects.bulk_create(
-        [deliverable(n, recent) for n in range(DELIVERABLES - 10, DELIVERABLES)]
+        [deliverable(n, recent) for n in range(deliverables - 10, deliverables)]
     )
     project.refresh_from_db()
     for n in range(12):
@@ -450,21 +471,24 @@ def create_sync(project, demo: dict[str, User]) -> SyncMeeting:
     return sync_services.meeting_prepare(series_id=series.pk, week_start=this_week)
 
 
-def create_registry(crowd: list[User], rng: random.Random) -> None:
-    """1,000 assets, with their registration in the handover log."""
+def create_registry(
+    crowd: list[User], rng: random.Random, count: int = ASSETS, first: int = 0
+) -> None:
+    """1,000 assets by default (numbered from `first`), with their registration in the handover
+    log."""
     now = timezone.now()
     assets = []
-    for n in range(ASSETS):
+    for n in range(first, first + count):
         kind = AssetKind.SYSTEM if n % 2 else AssetKind.PROCESS
         words = SYSTEM_WORDS if kind == AssetKind.SYSTEM else PROCESS_WORDS
         owner = crowd[n % len(crowd)]
         deputy = crowd[(n + 7) % len(crowd)] if n % 3 else None
-        name = f"{words[n % len(words)]} {kind.label.lower()} {n + 1:04d}"
+        name = f"{words[n % len(words)]} {kind.label.lower()} {n + 1:04d}"  # unique per kind
         assets.append(
             Asset(
                 kind=kind,
                 name=name,
-                slug=f"bench-{kind}-{n + 1:04d}",
+                slug=f"bench-{kind}-{n + 1:04d}",  # 4 digits or more: unique
                 description=f"{name}: what it does and who relies on it.",
                 owner=owner,
                 deputy=deputy,
@@ -473,12 +497,13 @@ def create_registry(crowd: list[User], rng: random.Random) -> None:
                 created_at=now - timedelta(days=300),
             )
         )
-    assets = Asset.objects.bulk_create(assets)
+    assets = Asset.objects.bulk_create(assets, batch_size=2000)
     Handover.objects.bulk_create(
         [
             Handover(asset=a, to_owner_id=a.owner_id, by_id=a.owner_id, reason="Registered")
             for a in assets
-        ]
+        ],
+        batch_size=2000,
     )
 
 
@@ -505,4 +530,57 @@ def seed_large() -> LargeData:
         meeting_id=meeting.pk,
         asset_slug=product.asset.slug,
         edit_item_ids=later[:8],
+    )
+
+
+# Scale rows (issue 14): the same pages at larger sizes, seeded after the large data set has
+# been measured (the registry's 49,000 more assets would change every page that counts them).
+SCALE_ROADMAPS = {1000: "bench-roadmap-1000", 5000: "bench-roadmap-5000"}
+SCALE_PROJECT_SLUG = "bench-project-2000"
+SCALE_DELIVERABLES = 2000
+SCALE_ASSETS = 50_000
+
+
+@dataclass
+class ScaleData:
+    roadmaps: dict[int, str]  # items on the roadmap -> the product's slug
+    project_slug: str
+    project_product_slug: str
+    assets: int
+
+
+@transaction.atomic
+def seed_scale() -> ScaleData:
+    rng = random.Random(11)
+    demo = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["product.manager", "project.manager", "stakeholder", "dana.kim"]
+        )
+    }
+    crowd = list(User.objects.filter(username__startswith="bench.person").order_by("username"))
+    items_of = {}
+    for size, slug in SCALE_ROADMAPS.items():
+        product, kpis = create_product(
+            demo, rng, slug=slug, name=f"Checkout platform, {size:,} items"
+        )
+        sizes = {h: size * n // ITEMS for h, n in HORIZON_SIZES.items()}
+        items_of[size] = create_roadmap(product, kpis, demo["product.manager"], rng, sizes)
+    smallest = min(SCALE_ROADMAPS)
+    create_project(
+        items_of[smallest][0].product,
+        items_of[smallest],
+        demo,
+        rng,
+        slug=SCALE_PROJECT_SLUG,
+        name=f"Checkout rebuild, {SCALE_DELIVERABLES:,} deliverables",
+        deliverables=SCALE_DELIVERABLES,
+    )
+    more = max(0, SCALE_ASSETS - Asset.objects.count())
+    create_registry(crowd, rng, count=more, first=ASSETS)
+    return ScaleData(
+        roadmaps=dict(SCALE_ROADMAPS),
+        project_slug=SCALE_PROJECT_SLUG,
+        project_product_slug=SCALE_ROADMAPS[smallest],
+        assets=Asset.objects.count(),
     )

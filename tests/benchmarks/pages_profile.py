@@ -1,9 +1,10 @@
 """Profile one page of the benchmark in-process, on the same data set as bench_pages.py.
 
-    .venv/bin/python tests/benchmarks/pages_profile.py roadmap [edit project sync ...]
+    .venv/bin/python tests/benchmarks/pages_profile.py board [edit project meeting ...]
 
-Creates the database roleplan_bench_profile (BENCH_DB_NAME), seeds the demo and the
-large data set, then for each named page: times 30 requests through Django's test client (the
+Page keys are those of pages_catalogue.py (all of them when none is named). Creates the
+database roleplan_bench_profile (BENCH_DB_NAME), seeds the demo and the large data set, then
+for each named page: times 30 requests through Django's test client (the
 whole middleware included) and prints cProfile's top functions by cumulative and by own time.
 Drops the database at the end. PROFILE_REQUESTS sets the number of requests; PROFILE_TOP the
 number of rows; PROFILE_DUMP=dir writes each page's HTML there, to compare before and after.
@@ -45,16 +46,22 @@ def main(keys: list[str]) -> None:
         call_command("migrate", verbosity=0)
         call_command("seed_demo", verbosity=0)
         call_command("collectstatic", "--noinput", verbosity=0)
-        pages = bench_pages.demo_pages()
-        from tests.benchmarks.pages_data import seed_large
+        from tests.benchmarks.pages_catalogue import PAGES, find_objects
+        from tests.benchmarks.pages_data import PRODUCT_SLUG, PROJECT_SLUG, seed_large
 
-        bench_pages.large_paths(pages, seed_large())
+        seed_large()
         bench_pages.analyze()
-        client = bench_pages.client_for("product.manager")
-        by_key = {p.key: p for p in pages}
+        objects = find_objects(PRODUCT_SLUG, PROJECT_SLUG)
+        by_key = {p.key: p for p in PAGES}
+        clients = {}
         for key in keys or list(by_key):
             page = by_key[key]
-            request = request_for(client, page)
+            if page.who not in clients:
+                clients[page.who] = bench_pages.client_for(page.who)
+
+            def request(page=page):
+                return bench_pages.one_request(clients[page.who], page, objects)
+
             response = request()
             assert response.status_code == 200, response.status_code
             if os.environ.get("PROFILE_DUMP"):
@@ -103,17 +110,6 @@ def backend_ticks(pid: int) -> int:
     """CPU time (user + system, clock ticks) the PostgreSQL backend serving this process used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
-
-
-def request_for(client, page):
-    if not page.post:
-        return lambda: client.get(page.large_path)
-
-    def post():
-        data = bench_pages.edit_data(page.large_items[0])
-        return client.post(page.large_path, data, HTTP_HX_REQUEST="true")
-
-    return post
 
 
 if __name__ == "__main__":

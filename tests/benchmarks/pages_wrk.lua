@@ -1,18 +1,25 @@
--- wrk script of the page benchmark (tests/benchmarks/bench_pages.py).
+-- wrk script of the page benchmark (tests/benchmarks/bench_pages.py), for roleplan and Redmine.
 --
--- The in-place edit reads every answer: 2xx, 409 (a stale edit, whose form carries the current
--- version) or anything else. A GET does not: handing each megabyte of body to Lua would make the
--- load generator a bottleneck, so there wrk's own count of statuses >= 400 is used, and
--- bench_pages.py checks the bytes per answer against the page's size (a redirect to the sign-in
+-- Writes read every answer: 2xx, 409 (a stale edit, whose form carries the current version) or
+-- anything else. A GET does not: handing each megabyte of body to Lua would make the load
+-- generator a bottleneck, so there wrk's own count of statuses >= 400 is used, and
+-- bench_pages.py checks the bytes per answer against the page's size (a redirect to a sign-in
 -- page would be a few hundred bytes).
 --
--- Arguments after "--":
---   get                                  a plain GET of the URL given to wrk
---   post PREFIX ID:VERSION:REACH ...     the in-place edit of a roadmap item's reach, as htmx
---                                        sends it: thread n edits its own item n, sends a new
---                                        reach each time and carries the item's version from
---                                        one answer to the next (200: the save made version+1;
---                                        409: the current version is in the conflict form).
+-- Arguments after "--" (one SPEC per load-generator thread; thread n uses the n-th):
+--   get                         a plain GET of the URL given to wrk
+--   edit SPEC...                roleplan's in-place edit, as htmx sends it. SPEC is
+--                               PATH|BODY|VERSION|VALUE|VERSION_FIELD: BODY has {value} and
+--                               {version} in it; each request sends VALUE+1 (so every save
+--                               writes a new version) and carries the version from one answer
+--                               to the next (2xx: the save made version+1; 409: the current
+--                               version is in the conflict form's input VERSION_FIELD).
+--   move SPEC...                roleplan's drag on the board: SPEC is PATH|HORIZON; each
+--                               request moves the item to the top of HORIZON, then to its end,
+--                               and so on, so every move changes the order.
+--   put SPEC...                 Redmine's `PUT /issues/N.json`: SPEC is PATH|HOURS; each request
+--                               sets estimated_hours to a new value (a journal entry each time,
+--                               as roleplan writes a history row). The API key comes as a header.
 -- The result is printed as one JSON line starting with "BENCH-RESULT ".
 
 local threads = {}
@@ -24,48 +31,82 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
+local function split(spec)
+   local parts = {}
+   for part in (spec .. "|"):gmatch("([^|]*)|") do
+      table.insert(parts, part)
+   end
+   return parts
+end
+
+local function copy_headers()
+   local out = {}
+   for name, value in pairs(wrk.headers) do
+      out[name] = value
+   end
+   return out
+end
+
 function init(args)
    mode = args[1]
-   ok, non2xx, conflicts = 0, 0, 0
-   if mode == "post" then
-      prefix = args[2]
-      local spec = args[2 + index]
-      if spec == nil then
-         error("no item for thread " .. index .. ": pass one ID:VERSION:REACH per thread")
-      end
-      local id, v, r = spec:match("^(%d+):(%d+):(%d+)$")
-      item, version, reach = id, tonumber(v), tonumber(r)
-      headers = {}
-      for name, value in pairs(wrk.headers) do
-         headers[name] = value
-      end
-      headers["Content-Type"] = "application/x-www-form-urlencoded"
-      headers["HX-Request"] = "true"
-      path = prefix .. item .. "/fields/reach/"
-   else
+   ok, non2xx, conflicts, turn = 0, 0, 0, 0
+   if mode == "get" then
       static = wrk.format()
       response = nil -- wrk then neither keeps nor parses the bodies
+      return
+   end
+   local spec = args[1 + index]
+   if spec == nil then
+      error("no SPEC for thread " .. index .. ": pass one per thread")
+   end
+   local parts = split(spec)
+   path = parts[1]
+   headers = copy_headers()
+   if mode == "edit" then
+      body_template, version, value = parts[2], tonumber(parts[3]), tonumber(parts[4])
+      version_pattern = 'name="' .. parts[5]:gsub("%-", "%%-") .. '" value="(%d+)"'
+      headers["Content-Type"] = "application/x-www-form-urlencoded"
+      headers["HX-Request"] = "true"
+   elseif mode == "move" then
+      horizon = parts[2]
+      headers["Content-Type"] = "application/x-www-form-urlencoded"
+      headers["HX-Request"] = "true"
+   elseif mode == "put" then
+      value = tonumber(parts[2])
+      headers["Content-Type"] = "application/json"
+   else
+      error("unknown mode " .. tostring(mode))
    end
 end
 
 function request()
-   if mode ~= "post" then
+   if mode == "get" then
       return static
    end
-   reach = reach + 1 -- a new value every time, so every save writes a new version
-   local body = "item" .. item .. "-reach=" .. reach .. "&item" .. item .. "-version=" .. version
-   return wrk.format("POST", path, headers, body)
+   turn = turn + 1
+   if mode == "edit" then
+      value = value + 1
+      local body = body_template:gsub("{value}", tostring(value)):gsub("{version}", tostring(version))
+      return wrk.format("POST", path, headers, body)
+   elseif mode == "move" then
+      local position = (turn % 2 == 1) and 0 or 99999
+      return wrk.format("POST", path, headers, "horizon=" .. horizon .. "&position=" .. position)
+   else
+      value = value + 0.5
+      local body = '{"issue": {"estimated_hours": ' .. string.format("%.1f", value) .. '}}'
+      return wrk.format("PUT", path, headers, body)
+   end
 end
 
 function response(status, headers, body)
    if status >= 200 and status < 300 then
       ok = ok + 1
-      if mode == "post" then
+      if mode == "edit" then
          version = version + 1
       end
-   elseif mode == "post" and status == 409 then
+   elseif mode == "edit" and status == 409 then
       conflicts = conflicts + 1
-      local current = body:match('name="item' .. item .. '%-version" value="(%d+)"')
+      local current = body:match(version_pattern)
       if current then
          version = tonumber(current)
       end
@@ -82,7 +123,7 @@ function done(summary, latency, requests)
       total_conflicts = total_conflicts + thread:get("conflicts")
    end
    local e = summary.errors
-   if threads[1]:get("mode") ~= "post" then
+   if threads[1]:get("mode") == "get" then
       total_non2xx = e.status
       total_ok = summary.requests - e.status
    end
