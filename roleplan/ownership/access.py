@@ -5,24 +5,14 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from roleplan.ownership.models import Asset
-from roleplan.ownership.page import AssetPage, load_asset_page
 
 
 def get_asset_for_view(user: User, slug: str) -> Asset:
-    """Everyone signed in may view an asset."""
-    return get_object_or_404(Asset.objects.select_related("owner", "deputy"), slug=slug)
-
-
-def get_asset_page(user: User, slug: str) -> AssetPage:
-    """Everyone signed in may view an asset: what its page shows (page.load_asset_page)."""
-    page = load_asset_page(user, slug)
-    if page is None:
-        raise Http404("No Asset matches the given query.")
-    return page
+    """Everyone signed in may view an asset: with its owner, deputy and gaps."""
+    return get_object_or_404(Asset.objects.for_list(), slug=slug)
 
 
 def get_asset_for_edit(user: User, slug: str) -> Asset:

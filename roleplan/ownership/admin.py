@@ -35,7 +35,7 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ("name", "team", "owner__username", "owner__last_name")
     list_select_related = ("owner", "deputy")
     inlines = [HandoverInline]
-    readonly_fields = ("version", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at", "updated_by")
 
     def get_readonly_fields(self, request, obj=None):
         # The owner changes only through a handover, never by editing the row.
@@ -45,7 +45,9 @@ class AssetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: Asset, form, change: bool) -> None:
         if change:
+            # An edit like any other: a form opened on the old version is then stale.
             obj.version += 1
+            obj.updated_by = request.user
             super().save_model(request, obj, form, change)
             return
         asset = services.asset_register(

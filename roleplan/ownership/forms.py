@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db.models import QuerySet
 
-from roleplan.ownership.models import AssetKind, Gap
+from roleplan.ownership.models import AssetKind, offered_gaps
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -13,34 +13,16 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{full} ({obj.username})" if full else obj.username
 
 
-def active_people():
+def active_people() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
-# The people a handover can go to, as plain rows for people_labels(): the select and the order
-# of active_people(). The asset page adds its own condition (ownership/page.py).
-PEOPLE_SELECT = f"SELECT id, first_name, last_name, username FROM {User._meta.db_table}"
-PEOPLE_ORDER = "ORDER BY first_name, last_name, username"
-PEOPLE_SQL = f"{PEOPLE_SELECT} WHERE is_active = %s {PEOPLE_ORDER}"
-
-
-def people_choices() -> list[tuple[str, str]]:
-    """The active people as (value, label) pairs for a select, labelled as PersonChoiceField
-    labels them, read as plain rows (no model instances: the asset page shows every person)."""
-    # Plain SQL: the same rows as active_people(), without the ORM's compiling on every page
-    # that shows a handover form (the asset page, registry rows).
-    with connection.cursor() as cursor:
-        cursor.execute(PEOPLE_SQL, [True])
-        return people_labels(cursor.fetchall())
-
-
-def people_labels(rows: list[tuple]) -> list[tuple[str, str]]:
-    """(value, label) pairs of (id, first_name, last_name, username) rows."""
-    choices = []
-    for pk, first, last, username in rows:
-        full = f"{first} {last}".strip()
-        choices.append((str(pk), f"{full} ({username})" if full else username))
-    return choices
+def handover_people(current_owner_id: int) -> list[User]:
+    """Who an asset can be handed over to: every active person but its owner, with what the
+    picker shows of them (templates/ownership/handover.html#handover-form)."""
+    return list(
+        active_people().exclude(pk=current_owner_id).only("username", "first_name", "last_name")
+    )
 
 
 class RegistryFilterForm(forms.Form):
@@ -48,14 +30,18 @@ class RegistryFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search by name")
     kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *AssetKind.choices])
     owner = forms.CharField(required=False, max_length=150)
-    gap = forms.ChoiceField(
-        required=False, choices=[("", "All assets"), ("any", "Any gap"), *Gap.choices]
-    )
+    gap = forms.ChoiceField(required=False)
     sort = forms.ChoiceField(
         required=False,
         choices=[(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS],
     )
     page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The role conflict is a gap only when an app gave it a rule (extensions).
+        gaps = [(gap.value, gap.label) for gap in offered_gaps()]
+        self.fields["gap"].choices = [("", "All assets"), ("any", "Any gap"), *gaps]
 
 
 class AssetCreateForm(forms.Form):

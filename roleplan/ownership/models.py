@@ -7,14 +7,19 @@ Handover rows are append-only: database triggers refuse UPDATE and DELETE (migra
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+
+from roleplan.ownership import extensions
+from roleplan.versioning import Versioned
 
 
 class AssetKind(models.TextChoices):
@@ -29,31 +34,49 @@ class Gap(models.TextChoices):
     ROLE_CONFLICT = "role_conflict", "Role conflict"
 
 
-GAP_HELP = {
-    Gap.OWNERLESS: "The owner's account is deactivated: staff hand this over to someone active.",
-    Gap.UNCONFIRMED: "The owner has not confirmed ownership recently.",
-    Gap.ROLE_CONFLICT: "The product's owner also manages one of its projects (allowed, but "
-    "the product and project voices are then one person).",
-}
+class GapHelp(Mapping[str, str]):
+    """GAP_HELP[gap]: what a gap means, as the asset page and the sync agenda say it. The role
+    conflict's words come with its rule (extensions.register_role_conflict)."""
+
+    FIXED: ClassVar[dict[str, str]] = {
+        Gap.OWNERLESS: "The owner's account is deactivated: staff hand this over to someone "
+        "active.",
+        Gap.UNCONFIRMED: "The owner has not confirmed ownership recently.",
+    }
+
+    def __getitem__(self, gap: str) -> str:
+        if gap == Gap.ROLE_CONFLICT:
+            rule = extensions.role_conflict_rule()
+            if rule is None:
+                raise KeyError(gap)
+            return rule.explanation
+        return self.FIXED[gap]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(offered_gaps())
+
+    def __len__(self) -> int:
+        return len(offered_gaps())
 
 
-def confirm_cutoff():
+GAP_HELP = GapHelp()
+
+
+def offered_gaps() -> list[Gap]:
+    """The gaps an asset can have: the role conflict only when an app gave it a rule."""
+    if extensions.role_conflict_rule() is None:
+        return [Gap.OWNERLESS, Gap.UNCONFIRMED]
+    return list(Gap)
+
+
+def confirm_cutoff() -> datetime:
     return timezone.now() - timedelta(days=settings.OWNERSHIP_CONFIRM_DAYS)
-
-
-def role_conflict_expression():
-    """True when the asset is a product whose owner manages one of its projects.
-
-    Expressed through reverse relations (asset -> product -> projects) so that ownership
-    imports no other app of ours; the projects app supplies Project.manager."""
-    return Exists(
-        Asset.objects.filter(pk=OuterRef("pk"), product__projects__manager=OuterRef("owner"))
-    )
 
 
 class AssetQuerySet(models.QuerySet):
     def with_gaps(self) -> AssetQuerySet:
-        """Annotate the three gaps as booleans, computed in SQL so lists filter and sort on them."""
+        """Annotate the gaps as booleans, computed in SQL so lists filter, count and sort on
+        them. The role conflict is the registered rule's (extensions), False without one."""
         cutoff = confirm_cutoff()
         return self.annotate(
             gap_ownerless=ExpressionWrapper(
@@ -63,44 +86,39 @@ class AssetQuerySet(models.QuerySet):
                 Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=cutoff),
                 output_field=models.BooleanField(),
             ),
-            gap_role_conflict=ExpressionWrapper(
-                Q(kind=AssetKind.PRODUCT) & Q(role_conflict_expression()),
-                output_field=models.BooleanField(),
-            ),
+            gap_role_conflict=extensions.role_conflict_expression(),
         )
 
     def with_gap(self, gap: str) -> AssetQuerySet:
+        """The assets with `gap` ("any" for one of them); annotated as with_gaps."""
         qs = self.with_gaps()
-        if gap == Gap.OWNERLESS:
-            return qs.filter(gap_ownerless=True)
-        if gap == Gap.UNCONFIRMED:
-            return qs.filter(gap_unconfirmed=True)
-        if gap == Gap.ROLE_CONFLICT:
-            return qs.filter(gap_role_conflict=True)
-        if gap == "any":
-            return qs.filter(
-                Q(gap_ownerless=True) | Q(gap_unconfirmed=True) | Q(gap_role_conflict=True)
-            )
-        return qs
+        condition = gap_condition(gap)
+        return qs if condition is None else qs.filter(condition)
 
     def for_list(self) -> AssetQuerySet:
+        """The rows of lists and pages: the owner and deputy, and the gaps."""
         return self.select_related("owner", "deputy").with_gaps()
-
-    def for_page(self) -> AssetQuerySet:
-        """One asset with what its page shows: the role conflict needs SQL, the other two gaps
-        come from the row (Asset.gaps), which is cheaper to build than with_gaps for one row."""
-        return self.select_related("owner", "deputy").annotate(
-            gap_role_conflict=ExpressionWrapper(
-                Q(kind=AssetKind.PRODUCT) & Q(role_conflict_expression()),
-                output_field=models.BooleanField(),
-            )
-        )
 
     def owned_by(self, user) -> AssetQuerySet:
         return self.filter(owner=user)
 
 
-class Asset(models.Model):
+def gap_condition(gap: str) -> Q | None:
+    """The filter on with_gaps' annotations for a gap value (None: no filter)."""
+    flags = {
+        Gap.OWNERLESS: Q(gap_ownerless=True),
+        Gap.UNCONFIRMED: Q(gap_unconfirmed=True),
+        Gap.ROLE_CONFLICT: Q(gap_role_conflict=True),
+    }
+    if gap == "any":
+        return flags[Gap.OWNERLESS] | flags[Gap.UNCONFIRMED] | flags[Gap.ROLE_CONFLICT]
+    return flags.get(gap)
+
+
+class Asset(Versioned):
+    """An owned thing; `version`, `updated_by` and `updated_at` come from Versioned (edits are
+    compare-and-set on the version: roleplan/versioning.py)."""
+
     kind = models.CharField(max_length=16, choices=AssetKind.choices)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -117,15 +135,14 @@ class Asset(models.Model):
     )
     team = models.CharField(max_length=120, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = AssetQuerySet.as_manager()
 
     class Meta:
         ordering = [Lower("name")]
         constraints = [
+            *Versioned.Meta.constraints,
             models.UniqueConstraint(Lower("name"), "kind", name="asset_name_unique_per_kind"),
             models.CheckConstraint(
                 condition=~Q(deputy=F("owner")), name="asset_deputy_is_not_owner"
@@ -150,18 +167,18 @@ class Asset(models.Model):
         if hasattr(self, "gap_ownerless"):
             flags = (self.gap_ownerless, self.gap_unconfirmed, self.gap_role_conflict)
         else:
-            role_conflict = getattr(self, "gap_role_conflict", None)  # see for_page
-            if role_conflict is None:
-                role_conflict = (
-                    self.kind == AssetKind.PRODUCT
-                    and Asset.objects.filter(pk=self.pk).with_gap(Gap.ROLE_CONFLICT).exists()
-                )
             flags = (
                 not self.owner.is_active,
                 self.confirmed_at is None or self.confirmed_at < confirm_cutoff(),
-                role_conflict,
+                extensions.role_conflict_rule() is not None
+                and Asset.objects.filter(pk=self.pk).with_gap(Gap.ROLE_CONFLICT).exists(),
             )
         return [gap for gap, flag in zip(Gap, flags, strict=True) if flag]
+
+    @property
+    def link(self) -> tuple[str, str] | None:
+        """(label, url) of this asset's page in another app (extensions.register_asset_link)."""
+        return extensions.asset_link(self)
 
     def can_edit(self, user) -> bool:
         return (

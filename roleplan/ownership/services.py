@@ -1,4 +1,8 @@
-"""Writes to the ownership registry. A handover is the only way an owner changes."""
+"""Writes to the ownership registry. A handover is the only way an owner changes.
+
+A handover announces Event.HANDOVER_DONE (asset_id, handover_id) through roleplan.events, after
+its transaction commits: the apps above ownership react there (notifications, webhooks, who is
+invited to the weekly sync), ownership itself knows none of them."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
+from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
 
 
 class HandoverConflict(Exception):
@@ -19,14 +25,6 @@ class HandoverConflict(Exception):
         self.asset = asset
         self.latest = latest
         super().__init__(f"{asset} is now owned by {asset.owner}")
-
-
-class StaleEdit(Exception):
-    """The row changed since the user loaded it; carries the current row to show."""
-
-    def __init__(self, current: Asset):
-        self.current = current
-        super().__init__(f"{current} was changed by someone else")
 
 
 class OwnerStillOwns(Exception):
@@ -124,16 +122,17 @@ def asset_hand_over(
         raise ValidationError({"new_owner": "The new owner must be an active user."})
     if new_owner.pk == asset.owner_id:
         raise ValidationError({"new_owner": "This person already owns it."})
-    previous = asset.owner
+    previous_id = asset.owner_id
+    data = {"owner": new_owner, "confirmed_at": None}
     if asset.deputy_id == new_owner.pk:
-        asset.deputy = None  # the deputy steps up; the deputy slot is left empty
-    asset.owner = new_owner
-    asset.confirmed_at = None
-    asset.version += 1
-    asset.save(update_fields=["owner", "deputy", "confirmed_at", "version", "updated_at"])
-    return Handover.objects.create(
-        asset=asset, from_owner=previous, to_owner=new_owner, by=by, reason=reason
+        data["deputy"] = None  # the deputy steps up; the deputy slot is left empty
+    # A handover is a save like any other: an edit form opened before it is then stale.
+    save_edit(asset, data, by=by)
+    handover = Handover.objects.create(
+        asset=asset, from_owner_id=previous_id, to_owner=new_owner, by=by, reason=reason
     )
+    announce(Event.HANDOVER_DONE, asset_id=asset.pk, handover_id=handover.pk)
+    return handover
 
 
 @transaction.atomic
@@ -152,27 +151,29 @@ def asset_update(
     *,
     asset_id: int,
     expected_version: int,
+    by: User,
     name: str,
     deputy: User | None,
     team: str,
     description: str,
 ) -> Asset:
-    """Edit the descriptive fields of an asset (never its owner), refusing stale edits."""
-    asset = Asset.objects.select_for_update().get(pk=asset_id)  # no join: see asset_hand_over
-    if asset.version != expected_version:
-        raise StaleEdit(asset)
+    """Edit the descriptive fields of an asset (never its owner), refusing stale edits with
+    roleplan.versioning.StaleEdit (the row as saved now, with its people, and what was sent)."""
+    data = {"name": name, "deputy": deputy, "team": team, "description": description}
+    try:
+        # The bare row is locked, no join: see asset_hand_over.
+        asset = lock_for_edit(Asset, asset_id, expected_version, data)
+    except StaleEdit as stale:
+        # What the conflict region shows reads the people: load them here, not in the template.
+        current = Asset.objects.select_related("owner", "deputy", "updated_by").get(pk=asset_id)
+        raise StaleEdit(current, data) from stale
     if deputy is not None and deputy.pk == asset.owner_id:
         raise ValidationError({"deputy": "The deputy cannot be the owner."})
     if name_taken(kind=asset.kind, name=name, exclude_pk=asset.pk):
         raise ValidationError(
             {"name": f"A {asset.get_kind_display().lower()} named “{name}” already exists."}
         )
-    asset.name = name
-    asset.deputy = deputy
-    asset.team = team
-    asset.description = description
-    asset.version += 1
-    asset.save()
+    save_edit(asset, data, by=by)
     return asset
 
 

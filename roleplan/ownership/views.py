@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 import csv
-import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import Lower
-from django.http import StreamingHttpResponse
-from django.middleware.csrf import get_token
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,22 +18,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from roleplan.http import HttpRequest
-from roleplan.ownership import markup, services
+from roleplan.ownership import extensions, services
 from roleplan.ownership.access import (
     get_asset_for_confirm,
     get_asset_for_edit,
-    get_asset_page,
+    get_asset_for_view,
 )
 from roleplan.ownership.forms import (
     AssetCreateForm,
     AssetEditForm,
     HandoverForm,
     RegistryFilterForm,
-    people_choices,
+    handover_people,
 )
-from roleplan.ownership.models import GAP_HELP, Asset, AssetKind, Gap
-from roleplan.ownership.page import HistoryRow, handover_history
+from roleplan.ownership.models import (
+    GAP_HELP,
+    Asset,
+    AssetKind,
+    AssetQuerySet,
+    Handover,
+    gap_condition,
+    offered_gaps,
+)
 from roleplan.people import display_name
+from roleplan.versioning import StaleEdit
 
 PAGE_SIZE = 50
 
@@ -47,9 +53,17 @@ SORTS = {
     "deputy": [F("deputy__first_name"), F("deputy__last_name"), Lower("name")],
     "confirmed": [F("confirmed_at"), Lower("name")],
 }
+COLUMNS = [
+    ("name", "Name"),
+    ("kind", "Kind"),
+    ("owner", "Owner"),
+    ("deputy", "Deputy"),
+    ("confirmed", "Last confirmed"),
+]
 
 
-def registry_queryset(data: dict):
+def registry_filtered(data: dict) -> AssetQuerySet:
+    """The registry's assets under every filter but the gap, annotated with their gaps."""
     qs = Asset.objects.for_list()
     if data.get("q"):
         qs = qs.filter(name__icontains=data["q"])
@@ -57,12 +71,18 @@ def registry_queryset(data: dict):
         qs = qs.filter(kind=data["kind"])
     if data.get("owner"):
         qs = qs.filter(owner__username=data["owner"])
-    if data.get("gap"):
-        qs = qs.with_gap(data["gap"])
+    return qs
+
+
+def registry_queryset(data: dict) -> AssetQuerySet:
+    """The registry's assets under every filter, in the chosen order."""
+    qs = registry_filtered(data)
+    condition = gap_condition(data.get("gap", ""))
+    if condition is not None:
+        qs = qs.filter(condition)
     sort = data.get("sort") or "name"
     descending = sort.startswith("-")
-    keys = SORTS[sort.lstrip("-")]
-    first, *rest = keys
+    first, *rest = SORTS[sort.lstrip("-")]
     # Never-confirmed assets sort first when ascending (they need attention), last descending.
     if descending:
         first = first.desc(nulls_last=True)
@@ -83,19 +103,40 @@ def query_string(data: dict, **changes) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
+def registry_counts(data: dict) -> dict[str, int]:
+    """In one aggregate: how many assets the filters show (the paginator's count) and, of those
+    the other filters show, how many have each gap."""
+    condition = gap_condition(data.get("gap", ""))
+    counts = {"total": Count("pk", filter=condition) if condition is not None else Count("pk")}
+    for gap in offered_gaps():
+        counts[gap.value] = Count("pk", filter=gap_condition(gap))
+    return registry_filtered(data).order_by().aggregate(**counts)
+
+
+def pager_links(data: dict, page: Page) -> dict[str, str]:
+    """The query strings of the first, previous, next and last pages, filters kept ("" when
+    there is no such page)."""
+    last = page.paginator.num_pages
+    return {
+        "first_query": query_string(data, page=None) if page.number > 2 else "",
+        "prev_query": query_string(data, page=page.previous_page_number())
+        if page.has_previous()
+        else "",
+        "next_query": query_string(data, page=page.next_page_number()) if page.has_next() else "",
+        "last_query": query_string(data, page=last) if page.number < last - 1 else "",
+    }
+
+
 @require_GET
-def index(request: HttpRequest):
+def index(request: HttpRequest) -> HttpResponse:
     form, data = registry_filters(request)
-    page = Paginator(registry_queryset(data), PAGE_SIZE).get_page(data.get("page"))
+    counts = registry_counts(data)
+    paginator = Paginator(registry_queryset(data), PAGE_SIZE)
+    paginator.count = counts["total"]  # counted above, with the gaps: no second COUNT query
+    page = paginator.get_page(data.get("page"))
     current_sort = data.get("sort") or "name"
     columns = []
-    for key, label in [
-        ("name", "Name"),
-        ("kind", "Kind"),
-        ("owner", "Owner"),
-        ("deputy", "Deputy"),
-        ("confirmed", "Last confirmed"),
-    ]:
+    for key, label in COLUMNS:
         active = current_sort.lstrip("-") == key
         descending = active and current_sort.startswith("-")
         next_sort = key if (not active or descending) else f"-{key}"
@@ -106,30 +147,32 @@ def index(request: HttpRequest):
                 "sort": ("descending" if descending else "ascending") if active else "",
             }
         )
-    owners = list(
+    gap_counts = [
+        {
+            "label": gap.label,
+            "count": counts[gap.value],
+            "query": query_string(data, gap=gap.value, page=None),
+            "current": data.get("gap") == gap.value,
+        }
+        for gap in offered_gaps()
+    ]
+    owners = (
         User.objects.filter(Exists(Asset.objects.filter(owner=OuterRef("pk"))))
         .only("username", "first_name", "last_name")
         .order_by("first_name", "last_name", "username")
     )
-    assets = list(page.object_list)
     context = {
         "form": form,
         "filters": data,
         "page": page,
-        "assets": assets,
-        # The rows are the partial asset-row written in Python: through the template engine
-        # they cost ~0.3 ms each, three quarters of the page (tests/ownership/test_markup.py).
-        "rows": markup.registry_rows_html(
-            assets, user=request.user, confirm_days=settings.OWNERSHIP_CONFIRM_DAYS
-        ),
+        "assets": list(page.object_list),
         "columns": columns,
-        "owners": owners,
+        "gap_counts": gap_counts,
+        "owners": list(owners),
         "kinds": AssetKind.choices,
-        "gaps": [("any", "Any gap"), *Gap.choices],
-        "prev_query": query_string(data, page=page.previous_page_number())
-        if page.has_previous()
-        else "",
-        "next_query": query_string(data, page=page.next_page_number()) if page.has_next() else "",
+        "gap_choices": [("any", "Any gap"), *((g.value, g.label) for g in offered_gaps())],
+        "role_conflict_summary": role_conflict_summary(),
+        **pager_links(data, page),
         "export_query": query_string(data, page=None),
         "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
     }
@@ -149,7 +192,7 @@ class Echo:
 
 
 @require_GET
-def export_csv(request: HttpRequest):
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _, data = registry_filters(request)
     qs = registry_queryset(data)
     writer = csv.writer(Echo())
@@ -193,57 +236,44 @@ def export_csv(request: HttpRequest):
     return response
 
 
-@functools.cache
-def asset_page_queryset():
-    """The gaps and the product (when it is one: the "Open the product" link) in one query.
-
-    Built once per process: resolving the role-conflict subquery costs more than running the
-    query. It has no time in it (for_page) and is only ever chained, never evaluated itself."""
-    return Asset.objects.for_page().select_related("product")
-
-
-def asset_context(
-    request: HttpRequest, asset: Asset, history: list[HistoryRow] | None = None
-) -> dict:
-    """Everything the asset page shows, prepared here so the template runs no queries."""
-    annotated = asset
-    if not hasattr(asset, "gap_role_conflict"):
-        annotated = asset_page_queryset().get(pk=asset.pk)
-    if history is None:
-        history = handover_history(asset.pk)
-    product = getattr(annotated, "product", None) if annotated.kind == AssetKind.PRODUCT else None
-    return {
-        "asset": annotated,
-        "gaps": [(gap, GAP_HELP[gap]) for gap in annotated.gaps],
-        "history": history,
-        "can_edit": annotated.can_edit(request.user),
-        "is_owner": annotated.owner_id == request.user.pk,
-        "product": product,
-        "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
-    }
-
-
 ASSET_REGIONS = {"accountability", "history"}
 
 
+def asset_context(request: HttpRequest, asset: Asset, *, region: str | None = None) -> dict:
+    """What the asset page (or one of its regions) shows, read here so the template runs no
+    queries. `asset` comes from an access helper (Asset.objects.for_list(): people and gaps)."""
+    can_edit = asset.can_edit(request.user)
+    context = {
+        "asset": asset,
+        "gaps": [(gap, GAP_HELP[gap]) for gap in asset.gaps],
+        "link": asset.link,
+        "can_edit": can_edit,
+        "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
+        "is_owner": asset.owner_id == request.user.pk,
+    }
+    if region in (None, "history"):
+        context["history"] = list(asset.handovers.select_related("from_owner", "to_owner", "by"))
+    if region is None and can_edit:
+        # The handover form, for whoever may hand over (the owner and staff) only.
+        context["handover_form"] = HandoverForm(
+            initial={"expected_owner": asset.owner_id}, current_owner_id=asset.owner_id
+        )
+        context["people"] = handover_people(asset.owner_id)
+    return context
+
+
 @require_GET
-def asset_detail(request: HttpRequest, slug: str):
-    page = get_asset_page(request.user, slug)
-    asset = page.asset
-    context = asset_context(request, asset, page.history)
-    # One CSRF token for the page (the context processor's would be another masking of it).
-    context["csrf_token"] = token = get_token(request)
-    # The regions written in Python (markup.py); the handover form is the unbound one, for the
-    # current owner, with the people read for staff and the owner: whoever can_edit.
-    context["regions"] = markup.regions(asset, context, people=page.people, csrf_token=token)
-    template = "ownership/asset.html"
-    if request.htmx and request.htmx.target in ASSET_REGIONS:
-        template = f"ownership/asset.html#{request.htmx.target}"
-    return render(request, template, context)
+def asset_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    asset = get_asset_for_view(request.user, slug)
+    region = request.htmx.target if request.htmx else None
+    if region in ASSET_REGIONS:
+        context = asset_context(request, asset, region=region)
+        return render(request, f"ownership/asset.html#{region}", context)
+    return render(request, "ownership/asset.html", asset_context(request, asset))
 
 
 @require_http_methods(["GET", "POST"])
-def asset_create(request: HttpRequest):
+def asset_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = AssetCreateForm(request.POST)
         if form.is_valid():
@@ -273,7 +303,7 @@ def asset_create(request: HttpRequest):
 
 
 @require_http_methods(["GET", "POST"])
-def asset_edit(request: HttpRequest, slug: str):
+def asset_edit(request: HttpRequest, slug: str) -> HttpResponse:
     asset = get_asset_for_edit(request.user, slug)
     conflict = None
     if request.method == "POST":
@@ -284,15 +314,16 @@ def asset_edit(request: HttpRequest, slug: str):
                 services.asset_update(
                     asset_id=asset.pk,
                     expected_version=data["version"],
+                    by=request.user,
                     name=data["name"],
                     deputy=data["deputy"],
                     team=data["team"],
                     description=data["description"],
                 )
-            except services.StaleEdit as exc:
-                conflict = exc.current
+            except StaleEdit as exc:
+                conflict = exc
                 # Keep what the user typed; base the next save on the version now stored.
-                form = AssetEditForm({**request.POST.dict(), "version": conflict.version})
+                form = AssetEditForm({**request.POST.dict(), "version": exc.current.version})
                 form.is_valid()
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
@@ -315,13 +346,8 @@ def asset_edit(request: HttpRequest, slug: str):
     return render(request, "ownership/asset_edit.html", context, status=status)
 
 
-def row_context(request: HttpRequest, asset_id: int, **extra) -> dict:
-    asset = Asset.objects.for_list().get(pk=asset_id)
-    return {"asset": asset, "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS, **extra}
-
-
 @require_http_methods(["GET", "POST"])
-def handover(request: HttpRequest, slug: str):
+def handover(request: HttpRequest, slug: str) -> HttpResponse:
     """Hand an asset over. From a registry row (where=row) it answers with the row; from the
     asset page (where=page) with the handover panel and an ownerChanged event; without htmx
     it redirects to the asset page."""
@@ -339,7 +365,7 @@ def handover(request: HttpRequest, slug: str):
             "asset": asset,
             "handover_form": form,
             "where": where,
-            "people": people_choices(),
+            "people": handover_people(asset.owner_id),
         }
         if request.htmx:
             return render(request, "ownership/handover.html#handover-form", context)
@@ -369,22 +395,14 @@ def handover(request: HttpRequest, slug: str):
         "expected_owner" in form.cleaned_data
         and form.cleaned_data["expected_owner"] != asset.owner_id
     ):
-        conflict = services.HandoverConflict(
-            asset, asset.handovers.select_related("from_owner", "to_owner", "by").first()
-        )
+        conflict = services.HandoverConflict(asset, latest_handover(asset))
 
     status = 200 if done else (409 if conflict else 422)
     if not request.htmx:
         if done:
             messages.success(request, handed_over_message(done))
             return redirect(asset)
-        context = {
-            "asset": asset,
-            "handover_form": form,
-            "conflict": conflict,
-            "where": "page",
-            "people": people_choices(),
-        }
+        context = {"asset": asset, "handover_form": form, "conflict": conflict, "where": "page"}
         if conflict:
             context["handover_form"] = HandoverForm(
                 initial={
@@ -393,21 +411,22 @@ def handover(request: HttpRequest, slug: str):
                 },
                 current_owner_id=conflict.asset.owner_id,
             )
+        context["people"] = handover_people(context["asset"].owner_id)
         return render(request, "ownership/handover.html", context, status=status)
 
+    fresh = Asset.objects.for_list().get(pk=asset.pk)
     if where == "row":
-        context = row_context(
-            request,
-            asset.pk,
-            conflict=conflict,
-            done=done,
-            done_message=handed_over_message(done) if done else "",
-            handover_form=None if (done or conflict) else form,
-            people=people_choices(),
-        )
+        context = {
+            "asset": fresh,
+            "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
+            "conflict": conflict,
+            "done_message": handed_over_message(done) if done else "",
+            "handover_form": None if (done or conflict) else form,
+            "people": [] if (done or conflict) else handover_people(fresh.owner_id),
+            "role_conflict_summary": role_conflict_summary(),
+        }
         response = render(request, "ownership/index.html#asset-row", context, status=status)
     else:
-        fresh = Asset.objects.select_related("owner").get(pk=asset.pk)
         next_form = form
         if done or conflict:
             next_form = HandoverForm(
@@ -423,7 +442,7 @@ def handover(request: HttpRequest, slug: str):
             "conflict": conflict,
             "done_message": handed_over_message(done) if done else "",
             "can_edit": fresh.can_edit(request.user),
-            "people": people_choices(),
+            "people": handover_people(fresh.owner_id),
         }
         response = render(request, "ownership/asset.html#handover-panel", context, status=status)
     if done or conflict:
@@ -431,22 +450,31 @@ def handover(request: HttpRequest, slug: str):
     return response
 
 
-def handed_over_message(done) -> str:
+def latest_handover(asset: Asset) -> Handover | None:
+    return asset.handovers.select_related("from_owner", "to_owner", "by").first()
+
+
+def role_conflict_summary() -> str:
+    rule = extensions.role_conflict_rule()
+    return rule.summary if rule else ""
+
+
+def handed_over_message(done: Handover) -> str:
     who = display_name(done.to_owner)
     return f"{done.asset.name} is now owned by {who}."
 
 
 @require_POST
-def confirm(request: HttpRequest, slug: str):
+def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     asset = get_asset_for_confirm(request.user, slug)
     services.asset_confirm(asset_id=asset.pk, by=request.user)
     if request.htmx:
         where = request.POST.get("where")
+        fresh = Asset.objects.for_list().get(pk=asset.pk)
         if where == "page":
-            context = asset_context(request, asset)
+            context = asset_context(request, fresh, region="accountability")
             response = render(request, "ownership/asset.html#accountability", context)
         else:
-            fresh = Asset.objects.for_list().get(pk=asset.pk)
             context = {"asset": fresh, "just_confirmed": True, "is_owner": True, "where": where}
             response = render(request, "ownership/_confirm.html", context)
         return trigger_client_event(response, "ownershipConfirmed", {"asset": asset.pk})

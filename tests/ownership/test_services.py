@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
 from django.core.exceptions import ValidationError
 
+from roleplan.events import Event, subscribe
 from roleplan.ownership import services
 from roleplan.ownership.models import Asset, Handover
+from roleplan.versioning import StaleEdit
 from tests.factories import AssetFactory, UserFactory
 
 
@@ -49,7 +53,7 @@ def test_hand_over_changes_owner_and_appends_to_the_log(owner, editor):
     asset.refresh_from_db()
     assert asset.owner == editor
     assert asset.confirmed_at is None  # the new owner has yet to confirm
-    assert asset.version == 2
+    assert (asset.version, asset.updated_by) == (2, owner)
     assert (row.from_owner, row.to_owner, row.by, row.reason) == (
         owner,
         editor,
@@ -133,27 +137,32 @@ def test_confirm_sets_confirmation_to_now_for_the_owner_only(owner, editor):
         services.asset_confirm(asset_id=asset.pk, by=editor)
 
 
-def test_update_refuses_a_stale_version_and_returns_the_current_row(owner):
+def test_update_refuses_a_stale_version_and_returns_the_current_row(owner, staff):
     asset = AssetFactory(owner=owner, team="A")
     services.asset_update(
         asset_id=asset.pk,
         expected_version=1,
+        by=staff,
         name=asset.name,
         deputy=None,
         team="B",
         description="",
     )
-    with pytest.raises(services.StaleEdit) as err:
+    with pytest.raises(StaleEdit) as err:
         services.asset_update(
             asset_id=asset.pk,
             expected_version=1,
+            by=owner,
             name=asset.name,
             deputy=None,
             team="C",
             description="",
         )
     assert err.value.current.team == "B"
-    assert Asset.objects.get(pk=asset.pk).team == "B"
+    assert err.value.changed_by == staff
+    assert [(d.label, d.saved, d.yours) for d in err.value.differences] == [("Team", "B", "C")]
+    saved = Asset.objects.get(pk=asset.pk)
+    assert (saved.team, saved.version, saved.updated_by) == ("B", 2, staff)
 
 
 def test_update_refuses_the_owner_as_deputy(owner):
@@ -162,6 +171,7 @@ def test_update_refuses_the_owner_as_deputy(owner):
         services.asset_update(
             asset_id=asset.pk,
             expected_version=1,
+            by=owner,
             name=asset.name,
             deputy=owner,
             team="",
@@ -210,9 +220,42 @@ def test_renaming_to_a_taken_name_is_refused(owner):
         services.asset_update(
             asset_id=other.pk,
             expected_version=1,
+            by=owner,
             name="BILLING",
             deputy=None,
             team="",
             description="",
         )
     assert "already exists" in err.value.message_dict["name"][0]
+
+
+def test_a_handover_announces_itself_once_it_is_committed(
+    owner, editor, django_capture_on_commit_callbacks, monkeypatch
+):
+    heard = []
+    monkeypatch.setattr("roleplan.events._handlers", defaultdict(list))
+    subscribe(Event.HANDOVER_DONE, lambda **ids: heard.append(ids))
+    asset = AssetFactory(owner=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        row = services.asset_hand_over(
+            asset_id=asset.pk, expected_owner_id=owner.pk, new_owner=editor, by=owner, reason="x"
+        )
+        assert heard == []  # not before the commit
+    assert heard == [{"asset_id": asset.pk, "handover_id": row.pk}]
+
+
+def test_a_refused_handover_announces_nothing(
+    owner, editor, staff, django_capture_on_commit_callbacks, monkeypatch
+):
+    heard = []
+    monkeypatch.setattr("roleplan.events._handlers", defaultdict(list))
+    subscribe(Event.HANDOVER_DONE, lambda **ids: heard.append(ids))
+    asset = AssetFactory(owner=owner)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(services.HandoverConflict),
+    ):
+        services.asset_hand_over(
+            asset_id=asset.pk, expected_owner_id=editor.pk, new_owner=staff, by=staff, reason="x"
+        )
+    assert heard == []

@@ -289,8 +289,13 @@ def test_stale_edit_is_refused_showing_their_change_and_keeping_yours(client, as
     )
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone else saved this asset" in html
-    assert "Platform team" in html
+    assert f"{staff.get_full_name()} saved a change while you were editing" in html
+    conflict = response.context["conflict"]
+    assert [(d.label, d.saved, d.yours) for d in conflict.differences] == [
+        ("Team", "Platform team", "Release guild"),
+        ("Description", "—", "mine"),
+    ]
+    assert "<td>Platform team</td><td>Release guild</td>" in html
     assert 'value="Release guild"' in html
     assert 'name="version" value="2"' in html
     assert Asset.objects.get(pk=asset.pk).team == "Platform team"
