@@ -41,7 +41,9 @@ def flush_like_truncate(sql_flush):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    # From base, not operations: operations imports base, which imports operations, a cycle
+    # that resolves only when base comes first (on PostgreSQL nothing has imported it yet).
+    from django.db.backends.sqlite3.base import DatabaseOperations
 
     DatabaseOperations.sql_flush = flush_like_truncate(DatabaseOperations.sql_flush)
     # Production serves hashed static names from collectstatic; tests serve the source files.
