@@ -210,24 +210,51 @@ def move_specs(spec: PageSpec, objects: Objects) -> list[str]:
     ]
 
 
-def one_request(client, spec: PageSpec, objects: Objects):
-    """The page's request through the test client: a GET, or one write as the page sends it."""
+class EditRequest:
+    """The in-place edit through the test client, as a wrk thread sends it: a new value each
+    time, the version carried from answer to answer (read before, not while, queries are
+    counted)."""
+
+    def __init__(self, client, spec: PageSpec, objects: Objects) -> None:
+        self.client = client
+        spec_line = edit_specs(client, spec, objects)[0]
+        self.path, self.body, version, value, self.version_field = spec_line.split("|")
+        self.version, self.value = int(version), int(value)
+
+    def __call__(self):
+        self.value += 1
+        body = self.body.replace("{value}", str(self.value)).replace("{version}", str(self.version))
+        data = dict(part.split("=", 1) for part in body.split("&"))
+        response = self.client.post(self.path, data, HTTP_HX_REQUEST="true")
+        if 200 <= response.status_code < 300:
+            self.version += 1
+        elif response.status_code == 409:
+            found = re.search(
+                rf'name="{re.escape(self.version_field)}" value="(\d+)"', response.content.decode()
+            )
+            self.version = int(found.group(1)) if found else self.version
+        return response
+
+
+def request_for(client, spec: PageSpec, objects: Objects):
+    """A callable sending the page's request through the test client: a GET, or the write as
+    the page sends it (the drag moves its item to the top, then to the end, and so on)."""
     path = path_of(spec, objects)
     if spec.kind == "edit":
-        _, body, version, value, _ = edit_specs(client, spec, objects)[0].split("|")
-        data = dict(
-            part.split("=", 1)
-            for part in body.replace("{value}", str(int(value) + 1))
-            .replace("{version}", version)
-            .split("&")
-        )
-        return client.post(path, data, HTTP_HX_REQUEST="true")
+        return EditRequest(client, spec, objects)
     if spec.kind == "move":
         from products.models import Horizon
 
-        data = {"horizon": Horizon.LATER.value, "position": "0"}
-        return client.post(path, data, HTTP_HX_REQUEST="true")
-    return client.get(path, **({"HTTP_HX_REQUEST": "true"} if spec.htmx else {}))
+        turn = iter(range(1_000_000))
+
+        def move():
+            position = "0" if next(turn) % 2 == 0 else "99999"
+            data = {"horizon": Horizon.LATER.value, "position": position}
+            return client.post(path, data, HTTP_HX_REQUEST="true")
+
+        return move
+    extra = {"HTTP_HX_REQUEST": "true"} if spec.htmx else {}
+    return lambda: client.get(path, **extra)
 
 
 def count_queries(client, spec: PageSpec, objects: Objects) -> int:
@@ -236,9 +263,10 @@ def count_queries(client, spec: PageSpec, objects: Objects) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    one_request(client, spec, objects)
+    request = request_for(client, spec, objects)
+    request()
     with CaptureQueriesContext(connection) as queries:
-        response = one_request(client, spec, objects)
+        response = request()
     if response.status_code != 200:
         raise RuntimeError(f"answered {response.status_code}")
     return len(queries.captured_queries)
@@ -353,7 +381,8 @@ def measured(tool: str, target: Target) -> dict:
         f"  {target.server.name} {target.label}: {result['rps']:.1f} req/s, "
         f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, CPU "
         f"{result['app_cpu_ms']:.1f} + {result['db_cpu_ms']:.1f} ms/req, "
-        f"{result['requests']} in {result['seconds']} s ({result['split']}), "
+        f"{result['requests']} in {result['seconds']} s ({result['split']}; idle again after "
+        f"{result['drained_s']} s), "
         f"non-2xx {result['non2xx']}, 409 {result['conflicts']}"
     )
     return result
@@ -448,7 +477,8 @@ def main() -> int:
         clients = {who: client_for(who) for who in users}
         counts: dict[str, dict] = {}
         say("counting queries on the demo data")
-        count_all(specs, clients, find_objects(DEMO_PRODUCT, DEMO_PROJECT), counts, "small")
+        demo = find_objects(DEMO_PRODUCT, DEMO_PROJECT)
+        count_all(REFERENCES + specs, clients, demo, counts, "small")
         say("generating the large data set")
         began = time.monotonic()
         from tests.benchmarks.pages_data import PRODUCT_SLUG, PROJECT_SLUG, seed_large
@@ -457,7 +487,7 @@ def main() -> int:
         analyze()
         say(f"generated in {time.monotonic() - began:.1f} s; counting queries again")
         large = find_objects(PRODUCT_SLUG, PROJECT_SLUG)
-        count_all(specs, clients, large, counts, "large")
+        count_all(REFERENCES + specs, clients, large, counts, "large")
         headers: dict[str, list[str]] = {}
         for who in users:
             headers[who], _ = roleplan_headers(who)
@@ -563,8 +593,10 @@ def main() -> int:
                 )
 
         scale_runs: list[dict] = []
-        if SCALE_ON and not ONLY:
-            scale_runs = scale_phase(tool, roleplan, clients, headers, counts, weights)
+        chosen = {spec.key for spec in specs}
+        scale = [row for row in SCALE if row[1] in chosen and row[1] in targets]
+        if SCALE_ON and scale:
+            scale_runs = scale_phase(tool, roleplan, scale, clients, headers, counts, weights)
 
         facts = machine(bool(pairs))
         text = render(runs, scale_runs, pairs, specs, counts, weights, browser, facts)
@@ -605,7 +637,15 @@ def main() -> int:
         shutil.rmtree(control_socket.parent, ignore_errors=True)
 
 
-def scale_phase(tool: str, roleplan: Server, clients, headers, counts, weights) -> list[dict]:
+def scale_phase(
+    tool: str,
+    roleplan: Server,
+    scale: list[tuple[str, str, str]],
+    clients,
+    headers,
+    counts,
+    weights,
+) -> list[dict]:
     """The scale rows: more data, the same pages, the same query counts."""
     from django.db import connections
 
@@ -625,7 +665,7 @@ def scale_phase(tool: str, roleplan: Server, clients, headers, counts, weights) 
         for size, slug in data.roadmaps.items()
     }
     targets: dict[str, Target] = {}
-    for key, page, _label in SCALE:
+    for key, page, _label in scale:
         spec = by_key(page)
         size = int(key.rsplit("_", 1)[1])
         on = objects.get(size, project_objects)

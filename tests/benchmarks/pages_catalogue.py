@@ -177,7 +177,8 @@ PAGES: list[PageSpec] = [
     ),
     PageSpec("project_edit", "project: edit form", "projects:edit", _project, who=J),
     PageSpec("project_new", "new project form", "projects:create", who=J),
-    PageSpec("change_new", "change request: new form", "projects:change_new", _project, who=J),
+    # asking for a change is the product owner's
+    PageSpec("change_new", "change request: new form", "projects:change_new", _project),
     PageSpec(
         "deliverable_edit",
         "deliverable: edit form",

@@ -59,9 +59,7 @@ def main(keys: list[str]) -> None:
             if page.who not in clients:
                 clients[page.who] = bench_pages.client_for(page.who)
 
-            def request(page=page):
-                return bench_pages.one_request(clients[page.who], page, objects)
-
+            request = bench_pages.request_for(clients[page.who], page, objects)
             response = request()
             assert response.status_code == 200, response.status_code
             if os.environ.get("PROFILE_DUMP"):

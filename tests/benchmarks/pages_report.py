@@ -41,6 +41,8 @@ def summarise(key: str, runs: list[dict]) -> dict | None:
         "requests": int(median([r["requests"] for r in per_run])),
         "seconds": median([r["seconds"] for r in per_run]),
         "splits": " ".join(r["split"] for r in per_run),
+        # every run had answers (wrk counts only those that arrive within its run)
+        "answered": all(r["requests"] > 0 for r in per_run),
     }
 
 
@@ -76,7 +78,7 @@ def pair_rows(runs: list[dict], pairs: list[Pair]) -> tuple[list[str], list[bool
         ratio = median(ratios)
         fast = ratio >= pair.min_ratio
         tail = rp["p99_ms"] <= rm["p99_ms"] * P99_SHARE_OF_PEER
-        clean = rp["non2xx"] == 0 and rm["non2xx"] == 0
+        clean = rp["non2xx"] == 0 and rm["non2xx"] == 0 and rp["answered"] and rm["answered"]
         ok = fast and tail and clean
         verdicts.append(ok)
         lines.append(
@@ -84,7 +86,7 @@ def pair_rows(runs: list[dict], pairs: list[Pair]) -> tuple[list[str], list[bool
             f"{ratio:.1f}× ({', '.join(f'{r:.1f}' for r in ratios)}) | ≥ {pair.min_ratio:.0f}× | "
             f"{rp['p50_ms']:.1f} / {rm['p50_ms']:.1f} | {rp['p99_ms']:.1f} / {rm['p99_ms']:.1f} | "
             f"{'yes' if tail else 'no'} | {cpu(rp)} | {cpu(rm)} | "
-            f"{mark(ok)}{'' if clean else ' (non-2xx answers)'} |"
+            f"{mark(ok)}{'' if clean else ' (non-2xx answers or a run without any)'} |"
         )
     return lines, verdicts
 
@@ -151,7 +153,7 @@ def page_rows(
             ok = row["p50_ms"] <= BUDGET_P50_MS and row["p99_ms"] <= BUDGET_P99_MS
             ok = ok and weight.get("bytes", 0) <= MAX_KIB * 1024
             budget = ""
-        ok = ok and row["non2xx"] == 0
+        ok = ok and row["non2xx"] == 0 and row["answered"]
         same = count.get("small") == count.get("large")
         if not reference:
             verdicts.append(ok and same)
@@ -199,6 +201,7 @@ def scale_rows(scale_runs: list[dict], runs: list[dict], counts: dict, weights: 
         same = count.get("small") == count.get("large")
         times = row["p50_ms"] / base["p50_ms"] if base and base["p50_ms"] else 0.0
         ok = same and base is not None and times <= SCALE_MAX_P50 and row["non2xx"] == 0
+        ok = ok and row["answered"]
         verdicts.append(ok)
         lines.append(
             f"| {label} | {row['rps']:.1f} | {row['p50_ms']:.1f} | "

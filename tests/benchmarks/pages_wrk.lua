@@ -104,6 +104,8 @@ function response(status, headers, body)
       if mode == "edit" then
          version = version + 1
       end
+   elseif mode == "put" and (status == 409 or status == 422) then
+      conflicts = conflicts + 1 -- Redmine's answer to a stale write (StaleObjectError)
    elseif mode == "edit" and status == 409 then
       conflicts = conflicts + 1
       local current = body:match(version_pattern)
