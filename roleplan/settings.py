@@ -70,6 +70,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before CommonMiddleware's host check: GET /healthz answers whatever the Host header
+    # (container healthchecks and load balancers probe by address).
+    "roleplan.middleware.HealthCheckMiddleware",
+    # A body that cannot be read as a form answers 400 before anything reads request.POST.
+    "roleplan.middleware.UnreadableBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -195,6 +200,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TIMEZONE = "UTC"
+# Heartbeats for /healthz (roleplan/health.py): workers and beat write one every
+# HEALTH_HEARTBEAT_SECONDS; one silent for HEALTH_STALE_SECONDS is reported stale; one gone for
+# HEALTH_FORGET_SECONDS is no longer listed (a worker scaled down, a container renamed).
+HEALTH_HEARTBEAT_SECONDS = float(os.environ.get("HEALTH_HEARTBEAT_SECONDS", "30"))
+HEALTH_STALE_SECONDS = float(os.environ.get("HEALTH_STALE_SECONDS", "90"))
+HEALTH_FORGET_SECONDS = float(os.environ.get("HEALTH_FORGET_SECONDS", "3600"))
+CELERY_BEAT_SCHEDULER = "roleplan.celery:HeartbeatScheduler"
+# Beat passes at least this often even when nothing is due, so its heartbeat stays fresh.
+CELERY_BEAT_MAX_LOOP_INTERVAL = HEALTH_HEARTBEAT_SECONDS
 # How often beat prepares due syncs and sweeps deliveries (seconds; the drills shorten them).
 SYNC_PREPARE_EVERY = float(os.environ.get("SYNC_PREPARE_EVERY_SECONDS", "300"))
 DELIVERY_SWEEP_EVERY = float(os.environ.get("DELIVERY_SWEEP_EVERY_SECONDS", "60"))

@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from roleplan import views
+from roleplan import health, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),  # GET is served by HealthCheckMiddleware
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("ownership/", include("roleplan.ownership.urls")),
