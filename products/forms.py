@@ -5,7 +5,7 @@ Edit forms carry the `version` the user started from, for the compare-and-set sa
 
 from __future__ import annotations
 
-from functools import cache
+import copy
 
 from django import forms
 from django.contrib.auth.models import User
@@ -25,6 +25,27 @@ from products.models import (
 from roleplan.ownership.models import Asset, AssetKind
 from roleplan.people import display_name
 
+# The table's sort keys, each with the direction it sorts in first (products/roadmap.py orders).
+SORT_KEYS = {
+    "rice": "desc",
+    "ice": "desc",
+    "title": "asc",
+    "status": "asc",
+    "horizon": "asc",
+    "kpi": "asc",
+    "reach": "desc",
+    "impact": "desc",
+    "confidence": "desc",
+    "effort": "asc",
+}
+# The Move… menu: one step up or down the column as shown, or to another horizon.
+MOVE_CHOICES = [
+    ("up", "Up"),
+    ("down", "Down"),
+    *[(h.value, f"To {h.label}") for h in Horizon],
+]
+MAX_SHOWN = 1000  # cards a column shows at most, however many "Show more" asked for
+
 TEXTS = ["positioning", "vision", "strategy", "target_audience", "needs"]
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, lists, [links](https://example.com)."
 
@@ -42,8 +63,11 @@ class VersionedForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def changes(self) -> dict:
-        """The submitted values of the model fields, for the service."""
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        """The submitted values that differ from the row as loaded, for the service: what
+        a save writes, and what a conflict compares."""
+        return {
+            name: self.cleaned_data[name] for name in self._meta.fields if name in self.changed_data
+        }
 
 
 def small_textareas(names: list[str], rows: int = 4) -> dict:
@@ -245,8 +269,8 @@ ITEM_WIDGETS = {
     "ice_confidence": forms.NumberInput(attrs={"min": 1, "max": 10}),
     "ice_ease": forms.NumberInput(attrs={"min": 1, "max": 10}),
 }
-# Fields that can be edited in place on the board and in the table.
-INLINE_FIELDS = [
+# Fields that are edited in place on the board and in the table (CardForm).
+CARD_FIELDS = [
     "title",
     "status",
     "horizon",
@@ -279,66 +303,60 @@ class RoadmapItemForm(VersionedForm):
             field.empty_label = "— none —"
 
 
-class ItemFieldForm(forms.Form):
-    """One field of one roadmap item, edited in place on the board or in the table.
+class CardForm(forms.Form):
+    """The fields a card or a table row shows, edited in place on the roadmap (the item's page
+    edits the rest).
 
-    The field is RoadmapItemForm's own (its widget, choices and messages), checked with the
-    model field's validators, as the item's page checks it. A plain form rather than a
-    ModelForm: a ModelForm's model validation also asks the database to check the table's
-    constraints, ~2 ms of the in-place edit's few (issue 7, point 3). The validators say the
-    same as those constraints, and the database still enforces them."""
+    The fields are RoadmapItemForm's own (widgets, choices, messages), each checked with its
+    model field's validators, as the item's page checks them. A plain form rather than a
+    ModelForm: a ModelForm's model validation also asks the database to check each of the
+    table's check constraints, one query each. The validators say the same as those
+    constraints, and the database still enforces them."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(
-        self, data=None, *, name: str, item: RoadmapItem, product: Product, kpis: list[Kpi]
-    ) -> None:
-        self.name = name
-        self.model_field = RoadmapItem._meta.get_field(name)
-        initial = {name: self.model_field.value_from_object(item), "version": item.version}
+    def __init__(self, data=None, *, item: RoadmapItem, kpis: list[Kpi]) -> None:
+        initial = {
+            name: RoadmapItem._meta.get_field(name).value_from_object(item) for name in CARD_FIELDS
+        }
+        initial["version"] = item.version
         super().__init__(data, prefix=f"item{item.pk}", auto_id="%s", initial=initial)
-        field = self.fields[name]
-        if name == "kpi":
-            field.queryset = Kpi.objects.filter(product=product)
-            field.choices = [("", "— none —"), *[(k.pk, k.name) for k in kpis]]
-        field.widget.attrs["autofocus"] = True
-        field.help_text = ""  # the compact editor shows no help line to point at
+        for name in CARD_FIELDS:
+            self.fields[name] = copy.deepcopy(CARD_BASE_FIELDS[name])
+            self.fields[name].help_text = ""  # the compact editor has no room for help lines
+        # The product's KPIs, loaded by the page, are the choices: a chosen one is looked up
+        # among them, not in the database.
+        self.kpis = {kpi.pk: kpi for kpi in kpis}
+        self.fields["kpi"] = forms.TypedChoiceField(
+            label="KPI",
+            choices=[("", "— none —"), *[(k.pk, k.name) for k in kpis]],
+            coerce=int,
+            empty_value=None,
+            required=False,
+        )
+        self.fields["title"].widget.attrs["autofocus"] = True
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.name in cleaned:
-            try:
-                self.model_field.run_validators(cleaned[self.name])
-            except forms.ValidationError as error:
-                self.add_error(self.name, error)
+        for name in CARD_FIELDS:
+            if name in cleaned and name != "kpi":
+                try:
+                    RoadmapItem._meta.get_field(name).run_validators(cleaned[name])
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        if "kpi" in cleaned:
+            cleaned["kpi"] = self.kpis.get(cleaned["kpi"])
         return cleaned
 
     def changes(self) -> dict:
-        """The submitted value of the field, for the service."""
-        return {self.name: self.cleaned_data[self.name]}
+        """The submitted values that differ from the item as loaded, for the service: what a
+        save writes, and what a conflict compares."""
+        return {name: self.cleaned_data[name] for name in CARD_FIELDS if name in self.changed_data}
 
 
-@cache
-def field_form_class(name: str) -> type[ItemFieldForm]:
-    """The in-place form of one field, with RoadmapItemForm's field: made once per field."""
-    model_form = forms.modelform_factory(
-        RoadmapItem, form=RoadmapItemForm, fields=[name], widgets=ITEM_WIDGETS
-    )
-    return type(f"{name.title()}FieldForm", (ItemFieldForm,), {name: model_form.base_fields[name]})
-
-
-def item_field_form(
-    name: str,
-    *,
-    product: Product,
-    item: RoadmapItem,
-    kpis: list[Kpi],
-    data=None,
-) -> ItemFieldForm:
-    """A form for one field of one item, for editing in place."""
-    if name not in INLINE_FIELDS:
-        raise KeyError(name)
-    return field_form_class(name)(data, name=name, item=item, product=product, kpis=kpis)
+CARD_BASE_FIELDS = forms.modelform_factory(
+    RoadmapItem, form=RoadmapItemForm, fields=CARD_FIELDS, widgets=ITEM_WIDGETS
+).base_fields
 
 
 class RoadmapItemCreateForm(forms.ModelForm):
@@ -349,28 +367,53 @@ class RoadmapItemCreateForm(forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    horizon = forms.ChoiceField(choices=Horizon.choices)
-    position = forms.IntegerField(min_value=0)
+    """Where an item goes: a step of the Move… menu (`to`), or the place a drag dropped it
+    (`horizon` and `position`, with its new neighbours, which say more than an index on a
+    filtered or partly shown column)."""
+
+    to = forms.ChoiceField(choices=MOVE_CHOICES, required=False)
+    horizon = forms.ChoiceField(choices=Horizon.choices, required=False)
+    position = forms.IntegerField(min_value=0, required=False)
+    before = forms.IntegerField(min_value=1, required=False)
+    after = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("to") and (not data.get("horizon") or data.get("position") is None):
+            raise forms.ValidationError("Choose where to move the item.")
+        return data
 
 
 class RoadmapFilterForm(forms.Form):
-    """The roadmap's view, order and filters, read from the query string."""
+    """The roadmap's view, order, filters and page, read from the query string. Anything not
+    understood falls back to its default: a link never fails."""
 
     view = forms.ChoiceField(choices=[("board", "Board"), ("table", "Table")], required=False)
-    sort = forms.ChoiceField(choices=[("rice", "RICE score"), ("ice", "ICE score")], required=False)
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORT_KEYS], required=False)
+    dir = forms.ChoiceField(choices=[("asc", "asc"), ("desc", "desc")], required=False)
     status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
     kpi = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    page = forms.IntegerField(min_value=1, required=False)
 
     def __init__(self, *args, kpis: list[Kpi], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kpi"].choices = [("", "All KPIs"), *[(k.pk, k.name) for k in kpis]]
+        for horizon in Horizon:
+            # How many cards a column shows (the no-JavaScript "Show more" asks for more).
+            self.fields[f"show_{horizon.value}"] = forms.IntegerField(
+                min_value=1, max_value=MAX_SHOWN, required=False
+            )
 
     def values(self) -> dict:
         self.is_valid()  # an invalid filter falls back to its default; the valid ones stay
         data = self.cleaned_data
+        sort = data.get("sort") or "rice"
         return {
             "view": data.get("view") or "board",
-            "sort": data.get("sort") or "rice",
+            "sort": sort,
+            "dir": data.get("dir") or SORT_KEYS[sort],
             "status": data.get("status") or "",
             "kpi": data.get("kpi"),
+            "page": data.get("page") or 1,
+            **{f"show_{h.value}": data.get(f"show_{h.value}") for h in Horizon},
         }

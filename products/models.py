@@ -4,7 +4,7 @@ owner is the product manager.
 Single-row rules live here and in the database: every range the forms check is also a
 CheckConstraint, the RICE, ICE and risk scores are generated columns computed by the database
 (so lists sort by score in SQL), and every editable row carries a version for compare-and-set
-saves (see products/services.py).
+saves (roleplan/versioning.py: every editable model here is Versioned).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roleplan.ownership.models import Asset
+from roleplan.versioning import Versioned
 
 
 class ProductKind(models.TextChoices):
@@ -93,7 +94,7 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(Q(asset__owner=user) | Q(editors=user)).distinct()
 
 
-class Product(models.Model):
+class Product(Versioned):
     asset = models.OneToOneField(Asset, on_delete=models.PROTECT, related_name="product")
     kind = models.CharField(
         max_length=20, choices=ProductKind.choices, default=ProductKind.CUSTOMER_APP
@@ -107,22 +108,17 @@ class Product(models.Model):
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="editable_products"
     )
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProductQuerySet.as_manager()
 
     class Meta:
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(kind__in=ProductKind.values), name="product_kind_valid"
             ),
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="product_stage_valid"),
-            models.CheckConstraint(condition=Q(version__gte=1), name="product_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -158,7 +154,7 @@ class KpiQuerySet(models.QuerySet):
         )
 
 
-class Kpi(models.Model):
+class Kpi(Versioned):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="kpis")
     name = models.CharField(max_length=120)
     unit = models.CharField(max_length=20, blank=True, help_text="For example %, EUR, ms.")
@@ -166,16 +162,13 @@ class Kpi(models.Model):
     target = models.DecimalField(max_digits=14, decimal_places=4)
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
     due_date = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     objects = KpiQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.UniqueConstraint(fields=["product", "name"], name="kpi_name_unique_per_product"),
             models.CheckConstraint(
                 condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
@@ -274,7 +267,7 @@ class RoadmapItemQuerySet(models.QuerySet):
         return self.filter(product_id=product_id, horizon=horizon).order_by("rank", "id")
 
 
-class RoadmapItem(models.Model):
+class RoadmapItem(Versioned):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="roadmap_items")
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IDEA)
@@ -350,18 +343,14 @@ class RoadmapItem(models.Model):
         db_persist=True,
     )
 
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = RoadmapItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["horizon", "rank"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="roadmap_status_valid"
             ),
@@ -391,7 +380,6 @@ class RoadmapItem(models.Model):
             models.CheckConstraint(
                 condition=Q(ice_ease__gte=1, ice_ease__lte=10), name="roadmap_ice_ease_1_to_10"
             ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="roadmap_version_positive"),
         ]
         indexes = [
             models.Index(fields=["product", "-rice_score"], name="roadmap_rice_idx"),
@@ -456,7 +444,7 @@ class RiskStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class ProductRisk(models.Model):
+class ProductRisk(Versioned):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="risks")
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=16, choices=RiskCategory.choices)
@@ -481,15 +469,12 @@ class ProductRisk(models.Model):
     )
     status = models.CharField(max_length=12, choices=RiskStatus.choices, default=RiskStatus.OPEN)
     review_date = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-score", "title"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(category__in=RiskCategory.values), name="product_risk_category_valid"
             ),

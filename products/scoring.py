@@ -7,7 +7,7 @@ the scores and for the tests that check the database agrees.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 RICE_FORMULA = "reach × impact × confidence ÷ effort"
 ICE_FORMULA = "impact × confidence × ease"
@@ -21,3 +21,9 @@ def rice_score(*, reach: int, impact: Decimal, confidence: int, effort: Decimal)
 def ice_score(*, impact: int, confidence: int, ease: int) -> int:
     """Impact × confidence × ease, each 1-10: 1 to 1000."""
     return impact * confidence * ease
+
+
+def whole(score: float) -> str:
+    """A score as a whole number, as `|floatformat:0` shows it on the board: half rounds up
+    (scores are never negative). For text written outside templates (the sync's agenda)."""
+    return f"{Decimal(repr(score)).quantize(Decimal(1), rounding=ROUND_HALF_UP):f}"

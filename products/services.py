@@ -1,27 +1,26 @@
 """Writes on the product side: several rows, one transaction each.
 
 Concurrency rules:
-- Every editable row has a `version`. A save names the version it was based on; the row is read
-  with select_for_update and the save is refused with StaleEdit when someone else saved first
-  (compare-and-set), so no update is lost. An edit of an item the caller has just read makes
-  the UPDATE itself the compare-and-set, with `WHERE version = …` (update_as_read).
+- Every editable row is Versioned (roleplan/versioning.py). A save names the version it was
+  based on; `lock_for_edit` reads the row with select_for_update and refuses the save with
+  StaleEdit when someone else saved first, so no update is lost. A roadmap item's StaleEdit also
+  lists the saves made since that version (its history rows).
 - Ranks are dense (0..n-1) within a product's horizon. Every rank change locks the product row
   first, so concurrent moves on one product run one after the other and never leave duplicate
   or missing positions; moves on different products do not wait for each other.
+- Creating, editing and moving a roadmap item announce ROADMAP_ITEM_CREATED / UPDATED / MOVED
+  (roleplan/events.py) for the apps above products; with no subscriber that costs nothing.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -35,8 +34,20 @@ from products.models import (
     RoadmapItem,
     RoadmapItemChange,
 )
-from roleplan import db
+from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
+from roleplan.versioning import StaleEdit, differences, lock_for_edit, save_edit
+
+# The inputs of the RICE and ICE scores, which the database computes.
+SCORE_INPUTS = {
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "ice_impact",
+    "ice_confidence",
+    "ice_ease",
+}
 
 # Fields of a roadmap item that an editor may change through roadmap_item_update.
 ITEM_FIELDS = [
@@ -60,89 +71,6 @@ ITEM_FIELDS = [
     "ice_confidence",
     "ice_ease",
 ]
-
-
-@dataclass
-class Difference:
-    field: str
-    label: str
-    theirs: str
-    yours: str
-
-
-@dataclass
-class StaleEdit(Exception):
-    """A save based on an old version. Carries the row as it is now and how it differs from
-    what the user submitted, so the page can show the other person's change."""
-
-    current: models.Model
-    differences: list[Difference]
-    changed_by: User | None
-    changes: list[RoadmapItemChange] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return f"{type(self.current).__name__} {self.current.pk} was changed by someone else"
-
-
-def shown(instance: models.Model, name: str, value: Any = ...) -> str:
-    """A field's value as a person reads it (choice labels, names of related rows)."""
-    model_field = instance._meta.get_field(name)
-    if value is ...:
-        value = getattr(instance, name)
-    if value is None or value == "":
-        return "—"
-    if model_field.choices:
-        for key, label in model_field.flatchoices:
-            if str(key) == str(value) or key == value:
-                return str(label)
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def differences(instance: models.Model, data: dict[str, Any]) -> list[Difference]:
-    result = []
-    for name, value in data.items():
-        current = getattr(instance, name)
-        if current != value:
-            label = str(instance._meta.get_field(name).verbose_name)
-            result.append(
-                Difference(
-                    field=name,
-                    label=label[:1].upper() + label[1:],
-                    theirs=shown(instance, name, current),
-                    yours=shown(instance, name, value),
-                )
-            )
-    return result
-
-
-def lock_versioned(model: type[models.Model], pk: int, version: int, data: dict[str, Any]):
-    """Read the row for update and refuse the save when its version is not `version`."""
-    instance = model.objects.select_for_update().get(pk=pk)
-    if instance.version != version:
-        changes = []
-        if isinstance(instance, RoadmapItem):
-            changes = list(
-                instance.changes.filter(version__gt=version).select_related("by").order_by("id")
-            )
-        raise StaleEdit(
-            current=instance,
-            differences=differences(instance, data),
-            changed_by=instance.updated_by,
-            changes=changes,
-        )
-    return instance
-
-
-def apply(instance: models.Model, data: dict[str, Any], by: User) -> list[str]:
-    for name, value in data.items():
-        setattr(instance, name, value)
-    instance.version += 1
-    instance.updated_by = by
-    return [*data.keys(), "version", "updated_by"]
 
 
 # Products ---------------------------------------------------------------------------------------
@@ -177,8 +105,8 @@ def product_create(
 
 @transaction.atomic
 def product_update(*, product_id: int, version: int, by: User, data: dict[str, Any]) -> Product:
-    product = lock_versioned(Product, product_id, version, data)
-    product.save(update_fields=[*apply(product, data, by), "updated_at"])
+    product = lock_for_edit(Product, product_id, version, data)
+    save_edit(product, data, by=by)
     return product
 
 
@@ -202,8 +130,8 @@ def kpi_create(*, product: Product, by: User, **data: Any) -> Kpi:
 
 @transaction.atomic
 def kpi_update(*, kpi_id: int, version: int, by: User, data: dict[str, Any]) -> Kpi:
-    kpi = lock_versioned(Kpi, kpi_id, version, data)
-    kpi.save(update_fields=apply(kpi, data, by))
+    kpi = lock_for_edit(Kpi, kpi_id, version, data)
+    save_edit(kpi, data, by=by)
     return kpi
 
 
@@ -238,8 +166,8 @@ def risk_create(*, product: Product, by: User, **data: Any) -> ProductRisk:
 
 @transaction.atomic
 def risk_update(*, risk_id: int, version: int, by: User, data: dict[str, Any]) -> ProductRisk:
-    risk = lock_versioned(ProductRisk, risk_id, version, data)
-    risk.save(update_fields=apply(risk, data, by))
+    risk = lock_for_edit(ProductRisk, risk_id, version, data)
+    save_edit(risk, data, by=by)
     return risk
 
 
@@ -297,8 +225,10 @@ def record(
 
 
 def change_rows(item: RoadmapItem, data: dict[str, Any]) -> list[dict]:
+    """The history's rows for a save of `data` over `item` as it is: each field's label, and
+    its old and new value as a person reads them."""
     return [
-        {"field": d.field, "label": d.label, "old": d.theirs, "new": d.yours}
+        {"field": d.field, "label": d.label, "old": d.saved, "new": d.yours}
         for d in differences(item, data)
     ]
 
@@ -314,151 +244,51 @@ def roadmap_item_create(
         product=product, title=title, horizon=horizon, rank=rank, updated_by=by, **data
     )
     record(item, by, ChangeAction.CREATED, [])
+    announce(Event.ROADMAP_ITEM_CREATED, item_id=item.pk)
     return item
 
 
+@transaction.atomic
 def roadmap_item_update(
-    *,
-    item_id: int,
-    version: int,
-    by: User,
-    data: dict[str, Any],
-    read: RoadmapItem | None = None,
+    *, item_id: int, version: int, by: User, data: dict[str, Any]
 ) -> RoadmapItem:
-    """Save edited fields if nobody saved since `version`; an item whose horizon changes goes
-    to the end of its new horizon. `read` is the item as the caller just read it, if it did:
-    see `update_as_read`. The caller's instance is left as it was."""
+    """Save edited fields if nobody saved since `version`, with a history row of what changed;
+    an item whose horizon changes goes to the end of its new horizon. StaleEdit, with the saves
+    made since `version`, when someone saved first."""
     unknown = set(data) - set(ITEM_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
-    if (
-        read is not None
-        and read.pk == item_id
-        and read.version == version
-        and "horizon" not in data
-    ):
-        saved = update_as_read(read, by, data)
-        if saved is not None:
-            return saved
-        # Someone saved first: the locking path below says what they changed.
-    return update_locked(item_id=item_id, version=version, by=by, data=data)
-
-
-@transaction.atomic
-def update_locked(*, item_id: int, version: int, by: User, data: dict[str, Any]) -> RoadmapItem:
-    """roadmap_item_update's general path: the row read FOR UPDATE, then saved."""
     if "horizon" in data:
         # Ranks may change: take the product's lock first, as every move does.
         lock_product(RoadmapItem.objects.values_list("product_id", flat=True).get(pk=item_id))
-    item = lock_versioned(RoadmapItem, item_id, version, data)
-    product_id = item.product_id
+    try:
+        item = lock_for_edit(RoadmapItem, item_id, version, data)
+    except StaleEdit as stale:
+        since = stale.current.changes.filter(version__gt=version).select_related("by")
+        raise StaleEdit(stale.current, data, changes=since.order_by("id")) from None
     data = {name: value for name, value in data.items() if getattr(item, name) != value}
     if not data:
         return item
     rows = change_rows(item, data)
-    old_horizon = item.horizon
-    update_fields = apply(item, data, by)
-    horizon_changed = item.horizon != old_horizon
-    if horizon_changed:
+    old_horizon, product_id = item.horizon, item.product_id
+    moved = data.get("horizon", old_horizon) != old_horizon
+    if moved:
         # Ranks are dense per horizon, so the product's item count is a free rank anywhere;
         # the item takes its real place at the end of the new horizon just below.
-        item.rank = RoadmapItem.objects.filter(product_id=product_id).count()
-        update_fields.append("rank")
-    item.save(update_fields=[*update_fields, "updated_at"])
-    if horizon_changed:
+        data["rank"] = RoadmapItem.objects.filter(product_id=product_id).count()
+    save_edit(item, data, by=by)
+    if moved:
         write_ranks(product_id, old_horizon, horizon_ids(product_id, old_horizon))
-        write_ranks(
-            product_id,
-            item.horizon,
-            [*horizon_ids(product_id, item.horizon, excluding=item.pk), item.pk],
-        )
-    record(item, by, ChangeAction.EDITED, rows)
+        target = [*horizon_ids(product_id, item.horizon, excluding=item.pk), item.pk]
+        write_ranks(product_id, item.horizon, target)
+        item.rank = len(target) - 1
+        announce(Event.ROADMAP_ITEM_MOVED, item_id=item.pk)
+    if SCORE_INPUTS.intersection(data):
+        # The database computes the scores (generated columns): read what it stored.
+        item.refresh_from_db(fields=["rice_score", "ice_score"])
+    record(item, by, ChangeAction.EDITED, rows, at=item.updated_at)
+    announce(Event.ROADMAP_ITEM_UPDATED, item_id=item.pk)
     return item
-
-
-def update_as_read(read: RoadmapItem, by: User, data: dict[str, Any]) -> RoadmapItem | None:
-    """The in-place edit's save without the SELECT … FOR UPDATE (issue 7, point 3): the caller
-    read the row at the version the user started from, so its values are the ones being
-    replaced, and `WHERE version = <that version>` makes the UPDATE itself the compare-and-set
-    (a concurrent writer holds the row's lock; PostgreSQL then checks the condition again on
-    the row it committed, so one of two saves matches no row). None when no row matched:
-    someone else saved first.
-
-    On PostgreSQL the UPDATE and the history's INSERT are one statement (`save_as_read`),
-    atomic by itself, so no transaction costs its BEGIN and COMMIT; elsewhere they are two, in
-    a transaction. The item returned has the rank and scores the database now holds."""
-    data = {name: value for name, value in data.items() if getattr(read, name) != value}
-    if not data:
-        return read
-    item = copy.copy(read)
-    rows = change_rows(item, data)
-    apply(item, data, by)
-    item.updated_at = timezone.now()
-    if connection.vendor == "postgresql":
-        saved = save_as_read(item, read.version, data, rows)
-        if saved is None:
-            return None
-        item.rank, item.rice_score, item.ice_score = saved
-        return item
-    with transaction.atomic():
-        matched = RoadmapItem.objects.filter(pk=item.pk, version=read.version).update(
-            **data, version=item.version, updated_by=by, updated_at=item.updated_at
-        )
-        if not matched:
-            return None
-        record(item, by, ChangeAction.EDITED, rows, at=item.updated_at)
-        item.refresh_from_db(fields=["rank", "rice_score", "ice_score"])
-    return item
-
-
-@lru_cache(maxsize=64)
-def save_sql(names: tuple[str, ...]) -> str:
-    """The UPDATE of the fields `names` (then version, updated_by, updated_at; then WHERE id and
-    version) and the history's INSERT (item, by, at, action, version, changes) as one statement
-    with positional parameters, answering the item's rank and scores, or no row."""
-    meta, change = RoadmapItem._meta, RoadmapItemChange._meta
-    sets = ", ".join(f'"{meta.get_field(name).column}" = %s' for name in names)
-    return (
-        f'WITH updated AS (UPDATE "{meta.db_table}"'
-        f' SET {sets}, "version" = %s, "updated_by_id" = %s, "updated_at" = %s'
-        ' WHERE "id" = %s AND "version" = %s'
-        ' RETURNING "id", "rank", "rice_score", "ice_score"),'
-        f' logged AS (INSERT INTO "{change.db_table}"'
-        ' ("item_id", "by_id", "at", "action", "version", "changes")'
-        " SELECT updated.id, %s, %s, %s, %s, %s FROM updated)"
-        ' SELECT "rank", "rice_score", "ice_score" FROM updated'
-    )
-
-
-def save_as_read(
-    item: RoadmapItem, read_version: int, data: dict[str, Any], rows: list[dict]
-) -> tuple | None:
-    """update_as_read's one statement on PostgreSQL, prepared: the values as the ORM's UPDATE
-    and INSERT would bind them. The item's (rank, rice_score, ice_score), or None."""
-    meta = RoadmapItem._meta
-
-    def prep(model_field: models.Field, value: Any) -> Any:
-        if hasattr(value, "prepare_database_save"):  # a row for a foreign key: its pk
-            value = value.prepare_database_save(model_field)
-        return model_field.get_db_prep_save(value, connection)
-
-    names = tuple(data)
-    changes = RoadmapItemChange._meta.get_field("changes")
-    params = [
-        *(prep(meta.get_field(name), value) for name, value in data.items()),
-        item.version,
-        item.updated_by_id,
-        item.updated_at,
-        item.pk,
-        read_version,
-        item.updated_by_id,
-        item.updated_at,
-        ChangeAction.EDITED.value,
-        item.version,
-        prep(changes, rows),
-    ]
-    ((*answer,),) = db.fetch_many([(save_sql(names), params)])
-    return answer[0] if answer else None
 
 
 @transaction.atomic
@@ -492,9 +322,7 @@ def roadmap_item_move(
     if old_horizon != horizon:
         write_ranks(product_id, old_horizon, horizon_ids(product_id, old_horizon))
     item.refresh_from_db()
-    item.version += 1
-    item.updated_by = by
-    item.save(update_fields=["version", "updated_by", "updated_at"])
+    save_edit(item, {}, by=by)
     rows = [
         {
             "field": "rank",
@@ -504,6 +332,7 @@ def roadmap_item_move(
         }
     ]
     record(item, by, ChangeAction.MOVED, rows)
+    announce(Event.ROADMAP_ITEM_MOVED, item_id=item.pk)
     return item
 
 

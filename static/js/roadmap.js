@@ -1,5 +1,6 @@
-/* The roadmap editor: drag and drop with SortableJS, focus kept across htmx swaps, Escape to
-   cancel an in-place edit. Every action here also exists without JavaScript (forms, links). */
+/* The roadmap board and table: drag and drop with SortableJS, the cards' Move… menus, focus
+   kept across htmx swaps, Escape to cancel an editor or close a Move… menu. Every action here
+   also exists without JavaScript (links to the item's page, the Move… form, "Show more"). */
 (function () {
   "use strict";
 
@@ -11,6 +12,12 @@
       el = step < 0 ? el.previousElementSibling : el.nextElementSibling;
     }
     return el ? el.dataset.id : "";
+  }
+
+  /* Every card's address is the board's one base address, the card's id and the action. */
+  function moveUrl(list, id) {
+    var board = list.closest("[data-items-url]");
+    return board.dataset.itemsUrl + id + "/move/" + (board.dataset.query || "");
   }
 
   function initBoard(root) {
@@ -30,8 +37,8 @@
         onEnd: function (evt) {
           if (evt.from === evt.to && evt.oldDraggableIndex === evt.newDraggableIndex) return;
           var item = evt.item;
-          pendingFocus = { key: null, fallback: "title-" + item.dataset.id };
-          htmx.ajax("POST", item.dataset.moveUrl, {
+          pendingFocus = { key: "m-" + item.dataset.id, fallback: null };
+          htmx.ajax("POST", moveUrl(evt.to, item.dataset.id), {
             source: item,
             target: "#roadmap",
             swap: "outerHTML",
@@ -47,25 +54,34 @@
     });
   }
 
+  /* Focus goes back to the control that asked, found again by its id after the swap: the
+     holder's data-focus-return (an editor's form, a Move… menu) or the control's own id. */
   document.addEventListener("htmx:beforeRequest", function () {
     var active = document.activeElement;
     if (!active || active === document.body) return;
     var holder = active.closest("[data-focus-return]");
     pendingFocus = {
-      key: holder ? holder.dataset.focusReturn : active.dataset.focus || null,
-      fallback: active.dataset.focusFallback || null,
+      key: holder ? holder.dataset.focusReturn : active.id || null,
+      fallback: null,
     };
   });
 
   document.addEventListener("htmx:afterSettle", function () {
+    var editor = document.querySelector(".item-editor [autofocus]");
+    if (editor && !editor.dataset.focused) {
+      // An editor that just came in: its first field takes the focus.
+      editor.dataset.focused = "1";
+      editor.focus();
+      pendingFocus = null;
+      return;
+    }
     if (!pendingFocus) return;
     var wanted = pendingFocus;
     pendingFocus = null;
-    if (document.activeElement && document.activeElement.closest(".inplace-form")) return;
+    if (document.activeElement && document.activeElement.closest(".item-editor")) return;
     var keys = [wanted.key, wanted.fallback];
     for (var i = 0; i < keys.length; i++) {
-      if (!keys[i]) continue;
-      var el = document.querySelector('[data-focus="' + CSS.escape(keys[i]) + '"]');
+      var el = keys[i] && document.getElementById(keys[i]);
       if (el) {
         el.focus();
         return;
@@ -74,15 +90,49 @@
   });
 
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
-    var form = event.target.closest && event.target.closest(".inplace-form");
-    if (!form) return;
-    var cancel = form.querySelector("[data-cancel]");
+    if (event.key !== "Escape" || !event.target.closest) return;
+    var form = event.target.closest(".item-editor");
+    var cancel = form && form.querySelector("[data-cancel]");
     if (cancel) {
       event.preventDefault();
       cancel.click();
+      return;
+    }
+    var menu = event.target.closest("details.move-menu[open]");
+    if (menu) {
+      event.preventDefault();
+      menu.open = false;
+      menu.querySelector("summary").focus();
     }
   });
+
+  /* A step of a card's Move… menu: posted to the form's own address (which, without
+     JavaScript, asks on a page of its own), with the page's filters. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest && event.target.closest(".move-menu form");
+    if (!form || !event.submitter) return;
+    event.preventDefault();
+    var board = form.closest("[data-items-url]");
+    htmx.ajax("POST", form.getAttribute("action") + (board.dataset.query || ""), {
+      source: form,
+      target: "#roadmap",
+      swap: "outerHTML",
+      values: { to: event.submitter.value },
+    });
+  });
+
+  /* One Move… menu open at a time. */
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var opened = event.target;
+      if (!opened.matches || !opened.matches("details.move-menu") || !opened.open) return;
+      document.querySelectorAll("details.move-menu[open]").forEach(function (other) {
+        if (other !== opened) other.open = false;
+      });
+    },
+    true
+  );
 
   htmx.onLoad(initBoard);
 })();

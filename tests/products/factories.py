@@ -56,3 +56,27 @@ class RiskFactory(factory.django.DjangoModelFactory):
     category = RiskCategory.BUSINESS
     probability = 3
     impact = 4
+
+
+CARD_FIELDS = [
+    "title",
+    "status",
+    "horizon",
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "ice_impact",
+    "ice_confidence",
+    "ice_ease",
+]
+
+
+def card_data(item, version: int | None = None, **changes) -> dict:
+    """What a card's (or row's) editor posts for `item`: every field it shows as it is, but
+    `changes`, and the version the editor was loaded at."""
+    values = {name: getattr(item, name) for name in CARD_FIELDS}
+    values["kpi"] = item.kpi_id or ""
+    values.update(changes)
+    values["version"] = item.version if version is None else version
+    return {f"item{item.pk}-{name}": value for name, value in values.items()}

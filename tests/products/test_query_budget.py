@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from products.models import Horizon, KpiMeasurement, RoadmapItem, RoadmapItemChange, Status
 from tests.factories import UserFactory
-from tests.products.factories import KpiFactory, RiskFactory, make_product
+from tests.products.factories import KpiFactory, RiskFactory, card_data, make_product
 
 HORIZONS = list(Horizon.values)
 STATUSES = list(Status.values)
@@ -53,9 +53,12 @@ def count_queries(client, path: str) -> int:
 @pytest.mark.parametrize(
     ("page", "budget"),
     [
-        ("roadmap", 10),
-        ("roadmap?view=table", 10),
-        ("roadmap?view=table&sort=ice&status=idea", 10),
+        ("roadmap", 7),
+        ("roadmap?status=idea&kpi={kpi}", 7),
+        ("roadmap?show_later=100", 7),
+        ("roadmap?view=table", 7),
+        ("roadmap?view=table&sort=title&dir=asc&status=idea&page=2", 7),
+        ("roadmap?view=table&sort=kpi&page=99", 7),
         ("detail", 10),
     ],
 )
@@ -68,17 +71,38 @@ def test_product_pages_cost_the_same_queries_at_20_and_500_items(
     fill_roadmap(large, 500)
     client.force_login(owner)
 
-    name, _, query = page.partition("?")
-    paths = [
-        reverse(f"products:{name}", args=[p.slug]) + (f"?{query}" if query else "")
-        for p in (small, large)
-    ]
+    paths = [path_of(p, page) for p in (small, large)]
     client.get(paths[0])  # the session row is written once, on the first request
     counts = [count_queries(client, path) for path in paths]
     assert counts[0] == counts[1], counts
     assert counts[0] <= budget, counts
     with django_assert_num_queries(counts[0]):
         assert client.get(paths[1]).status_code == 200
+
+
+def path_of(product, page: str) -> str:
+    name, _, query = page.partition("?")
+    kpi = product.kpis.first()
+    query = query.format(kpi=kpi.pk if kpi else "")
+    return reverse(f"products:{name}", args=[product.slug]) + (f"?{query}" if query else "")
+
+
+def test_show_more_costs_the_same_queries_at_1000_and_5000_items(client, owner):
+    counts = []
+    client.force_login(owner)
+    for size in (1000, 5000):
+        product = make_product(owner=owner, name=f"Size {size}", slug=f"size-{size}")
+        fill_roadmap(product, size)
+        url = reverse("products:roadmap_column", args=[product.slug, "next"])
+        client.get(url, {"offset": 50}, headers=HX)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"offset": 50, "status": "planned"}, headers=HX)
+        assert response.status_code == 200
+        planned_in_next = len([n for n in range(size) if n % 3 == 1 and n % 5 == 1])
+        cards = response.content.decode().count('class="card-item"')
+        assert cards == max(0, min(50, planned_in_next - 50))
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= 6, counts
 
 
 def test_product_list_costs_the_same_queries_for_2_and_30_products(client, owner):
@@ -133,34 +157,55 @@ def test_dashboard_card_costs_the_same_queries_for_1_and_12_products(client, own
     assert all(len(p.dashboard_kpis) == 3 for p in context["my_products"])
 
 
+HX = {"HX-Request": "true"}
+
+
 @pytest.mark.parametrize(
-    ("field", "value", "query", "budget"),
+    ("changes", "query", "budget"),
     [
-        ("reach", 4321, "", 8),  # the card
-        ("title", "Renamed", "?status={status}", 8),  # the card on a filtered board
-        ("status", "idea", "?status={status}", 10),  # its column, without it
-        ("horizon", "later", "", 22),  # the two columns (the move itself writes ranks)
-        ("reach", 4321, "?view=table&sort=rice", 10),  # the row in its new place
+        ({"reach": 4321}, "", 12),  # the card
+        ({"title": "Renamed"}, "?status={status}", 12),  # the card on a filtered board
+        ({"status": "idea"}, "?status={status}", 13),  # its column, without it
+        ({"horizon": "later"}, "", 22),  # the two columns (the move itself writes ranks)
+        ({"reach": 4321}, "?view=table&sort=rice", 13),  # the table's page in its new order
     ],
 )
-def test_an_in_place_edit_costs_the_same_queries_at_20_and_500_items(
-    client, owner, field, value, query, budget
-):
-    """The edit answers with what changed: its queries do not grow with the roadmap."""
+def test_an_edit_costs_the_same_queries_at_20_and_500_items(client, owner, changes, query, budget):
+    """The editor answers with what changed: its queries do not grow with the roadmap."""
     client.force_login(owner)
     counts = []
     for size in (20, 500):
         product = make_product(owner=owner, name=f"Size {size}", slug=f"size-{size}")
         fill_roadmap(product, size)
         item = RoadmapItem.objects.get(product=product, horizon="now", rank=3)
-        path = reverse("products:item_field", args=[product.slug, item.pk, field])
+        path = reverse("products:item_edit", args=[product.slug, item.pk])
         path += query.format(status=item.status)
         client.get(reverse("products:roadmap", args=[product.slug]))  # the session is written
-        data = {f"item{item.pk}-{field}": value, f"item{item.pk}-version": item.version}
+        with CaptureQueriesContext(connection) as asked:
+            assert client.get(path, headers=HX).status_code == 200
+        data = card_data(item, **changes)
         with CaptureQueriesContext(connection) as captured:
-            response = client.post(path, data, headers={"HX-Request": "true"})
+            response = client.post(path, data, headers=HX)
         assert response.status_code == 200
         assert response["HX-Retarget"] != "#roadmap"
+        counts.append((len(asked), len(captured)))
+    assert counts[0] == counts[1], counts
+    assert counts[0][0] <= 5, counts
+    assert counts[0][1] <= budget, counts
+
+
+@pytest.mark.parametrize("data", [{"to": "up"}, {"to": "next"}, {"horizon": "now", "position": 0}])
+def test_a_move_costs_the_same_queries_at_20_and_500_items(client, owner, data):
+    client.force_login(owner)
+    counts = []
+    for size in (20, 500):
+        product = make_product(owner=owner, name=f"Size {size}", slug=f"size-{size}")
+        fill_roadmap(product, size)
+        item = RoadmapItem.objects.get(product=product, horizon="now", rank=3)
+        path = reverse("products:item_move", args=[product.slug, item.pk])
+        client.get(reverse("products:roadmap", args=[product.slug]))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(path, data, headers=HX)
+        assert response.status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
-    assert counts[0] <= budget, counts

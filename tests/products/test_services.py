@@ -10,6 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from products import services
 from products.models import Kpi, KpiMeasurement, RoadmapItem, RoadmapItemChange
+from roleplan import events
+from roleplan.events import Event
+from roleplan.versioning import StaleEdit
 from tests.products.factories import make_item
 
 
@@ -81,13 +84,13 @@ def test_a_stale_update_is_refused_with_the_other_persons_change(item, owner, ed
     services.roadmap_item_update(
         item_id=item.pk, version=item.version, by=owner, data={"reach": 2000}
     )
-    with pytest.raises(services.StaleEdit) as caught:
+    with pytest.raises(StaleEdit) as caught:
         services.roadmap_item_update(
             item_id=item.pk, version=item.version, by=editor, data={"reach": 3000}
         )
     stale = caught.value
     assert stale.changed_by == owner
-    assert [(d.label, d.theirs, d.yours) for d in stale.differences] == [("Reach", "2000", "3000")]
+    assert [(d.label, d.saved, d.yours) for d in stale.differences] == [("Reach", "2000", "3000")]
     assert [c.changes[0]["new"] for c in stale.changes] == ["2000"]
     assert RoadmapItem.objects.get(pk=item.pk).reach == 2000
 
@@ -125,13 +128,13 @@ def test_deleting_an_item_closes_the_gap(product):
 
 def test_stale_kpi_and_product_saves_are_refused(product, kpi, owner, editor):
     services.kpi_update(kpi_id=kpi.pk, version=1, by=owner, data={"target": Decimal("25")})
-    with pytest.raises(services.StaleEdit) as caught:
+    with pytest.raises(StaleEdit) as caught:
         services.kpi_update(kpi_id=kpi.pk, version=1, by=editor, data={"target": Decimal("30")})
-    assert [(d.theirs, d.yours) for d in caught.value.differences] == [("25", "30")]
+    assert [(d.saved, d.yours) for d in caught.value.differences] == [("25", "30")]
     assert Kpi.objects.get(pk=kpi.pk).target == Decimal("25")
 
     services.product_update(product_id=product.pk, version=1, by=owner, data={"vision": "A"})
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(StaleEdit):
         services.product_update(product_id=product.pk, version=1, by=editor, data={"vision": "B"})
 
 
@@ -148,48 +151,10 @@ def test_recording_a_day_again_replaces_its_value(kpi, owner):
     assert kpi.progress(Decimal("10")) == 0
 
 
-def test_an_update_of_the_item_as_read_is_one_compare_and_set(item, editor):
-    """The in-place edit passes the item it read: on PostgreSQL one statement, the UPDATE …
-    WHERE version and the history's INSERT, with no SELECT … FOR UPDATE and no transaction of
-    its own; the caller's instance is left as it was, the saved one has the new scores."""
-    read = RoadmapItem.objects.select_related("kpi").get(pk=item.pk)
-    with CaptureQueriesContext(connection) as captured:
-        saved = services.roadmap_item_update(
-            item_id=item.pk, version=read.version, by=editor, data={"reach": 2500}, read=read
-        )
-    sql = [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(sql) == 1, sql
-    assert sql[0].startswith('WITH updated AS (UPDATE "products_roadmapitem"')
-    assert f'WHERE "id" = {item.pk} AND "version" = 1' in sql[0]
-    assert 'INSERT INTO "products_roadmapitemchange"' in sql[0]
-    assert_saved_as_read(item, read, saved, editor)
-
-
-def test_elsewhere_an_update_of_the_item_as_read_is_an_update_and_an_insert(
-    item, editor, monkeypatch
-):
-    """SQLite (make run) has no statement that both updates and inserts: the ORM's UPDATE …
-    WHERE version and INSERT, in a transaction, then the item's new scores read back."""
-    read = RoadmapItem.objects.select_related("kpi").get(pk=item.pk)
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    with CaptureQueriesContext(connection) as captured:
-        saved = services.roadmap_item_update(
-            item_id=item.pk, version=read.version, by=editor, data={"reach": 2500}, read=read
-        )
-    monkeypatch.undo()
-    statements = [q["sql"].split()[0] for q in captured]
-    assert [s for s in statements if s in {"SELECT", "UPDATE", "INSERT"}] == [
-        "UPDATE",
-        "INSERT",
-        "SELECT",
-    ]
-    assert '"version" = 1' in next(q["sql"] for q in captured if q["sql"].startswith("UPDATE"))
-    assert_saved_as_read(item, read, saved, editor)
-
-
-def assert_saved_as_read(item, read, saved, editor):
-    assert (saved.reach, saved.version, saved.updated_by) == (2500, 2, editor)
-    assert (read.reach, read.version) == (1000, 1)
+def test_a_saved_item_has_the_scores_the_database_computed_and_its_history_row(item, editor):
+    saved = services.roadmap_item_update(
+        item_id=item.pk, version=1, by=editor, data={"reach": 2500, "title": item.title}
+    )
     stored = RoadmapItem.objects.get(pk=item.pk)
     assert (stored.reach, stored.version, stored.updated_by) == (2500, 2, editor)
     assert (saved.rank, saved.rice_score, saved.ice_score) == (
@@ -197,48 +162,85 @@ def assert_saved_as_read(item, read, saved, editor):
         stored.rice_score,
         stored.ice_score,
     )
-    assert saved.rice_score != read.rice_score  # the database's new score, not the one read
+    assert saved.rice_score == 2000  # 2500 × 1 × 80% ÷ 1, by the database
+    assert saved.rice_score != item.rice_score
     change = RoadmapItemChange.objects.filter(item=item).first()
     assert (change.by, change.version) == (editor, 2)
     assert change.changes == [{"field": "reach", "label": "Reach", "old": "1000", "new": "2500"}]
     assert change.at == stored.updated_at
 
 
-def test_an_update_of_an_item_read_before_someone_elses_save_is_refused_the_same_way(
-    item, owner, editor
-):
-    read = RoadmapItem.objects.get(pk=item.pk)  # read at version 1 ...
+def test_a_stale_update_writes_nothing_and_lists_the_saves_since_that_version(item, owner, editor):
     services.roadmap_item_update(item_id=item.pk, version=1, by=owner, data={"reach": 2000})
-    with pytest.raises(services.StaleEdit) as caught:  # ... and saved after the owner's save
-        services.roadmap_item_update(
-            item_id=item.pk, version=1, by=editor, data={"reach": 3000}, read=read
-        )
+    services.roadmap_item_update(item_id=item.pk, version=2, by=owner, data={"status": "planned"})
+    with pytest.raises(StaleEdit) as caught:
+        services.roadmap_item_update(item_id=item.pk, version=1, by=editor, data={"reach": 3000})
     stale = caught.value
-    assert stale.changed_by == owner
-    assert stale.current.version == 2
-    assert [(d.label, d.theirs, d.yours) for d in stale.differences] == [("Reach", "2000", "3000")]
-    assert [c.changes[0]["new"] for c in stale.changes] == ["2000"]
+    assert stale.current.version == 3
+    assert [(c.by, c.changes[0]["label"]) for c in stale.changes] == [
+        (owner, "Reach"),
+        (owner, "Status"),
+    ]
     assert RoadmapItem.objects.get(pk=item.pk).reach == 2000
-    assert RoadmapItemChange.objects.filter(item=item).count() == 2  # creation, owner's save
+    assert RoadmapItemChange.objects.filter(item=item).count() == 3  # creation, two saves
 
 
-def test_an_update_of_the_item_as_read_that_changes_nothing_writes_nothing(item, owner):
-    read = RoadmapItem.objects.get(pk=item.pk)
-    with CaptureQueriesContext(connection) as captured:
-        same = services.roadmap_item_update(
-            item_id=item.pk, version=1, by=owner, data={"reach": 1000}, read=read
-        )
-    assert same is read
-    assert [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))] == []
-
-
-def test_a_horizon_change_of_the_item_as_read_still_takes_the_products_lock(product, owner):
+def test_a_horizon_change_by_edit_takes_the_products_lock(product, owner):
     a, b = (make_item(product, title=t, horizon="now") for t in "ab")
-    read = RoadmapItem.objects.get(pk=a.pk)
     with CaptureQueriesContext(connection) as captured:
-        services.roadmap_item_update(
-            item_id=a.pk, version=1, by=owner, data={"horizon": "next"}, read=read
+        saved = services.roadmap_item_update(
+            item_id=a.pk, version=1, by=owner, data={"horizon": "next"}
         )
-    assert any("FOR UPDATE" in q["sql"] for q in captured)
+    locked = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"]]
+    assert any('FROM "products_product"' in sql for sql in locked)
     assert ranks(product, "now") == [("b", 0)]
     assert ranks(product, "next") == [("a", 0)]
+    assert saved.rank == 0
+
+
+@pytest.fixture
+def announced():
+    """What the product services announce, as (event, payload), once their transaction commits."""
+    heard: list[tuple[Event, dict]] = []
+    handlers = {
+        event: (lambda event=event, **payload: heard.append((event, payload)))
+        for event in (
+            Event.ROADMAP_ITEM_CREATED,
+            Event.ROADMAP_ITEM_UPDATED,
+            Event.ROADMAP_ITEM_MOVED,
+        )
+    }
+    for event, handler in handlers.items():
+        events.subscribe(event, handler)
+    yield heard
+    for event, handler in handlers.items():
+        events._handlers[event].remove(handler)
+
+
+def test_creating_editing_and_moving_an_item_announce_it(
+    product, owner, announced, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        item = make_item(product, title="Loyalty points", horizon="later")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.roadmap_item_update(item_id=item.pk, version=1, by=owner, data={"reach": 10})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.roadmap_item_move(item_id=item.pk, by=owner, horizon="now", position=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.roadmap_item_update(item_id=item.pk, version=3, by=owner, data={"horizon": "next"})
+    assert announced == [
+        (Event.ROADMAP_ITEM_CREATED, {"item_id": item.pk}),
+        (Event.ROADMAP_ITEM_UPDATED, {"item_id": item.pk}),
+        (Event.ROADMAP_ITEM_MOVED, {"item_id": item.pk}),
+        (Event.ROADMAP_ITEM_MOVED, {"item_id": item.pk}),
+        (Event.ROADMAP_ITEM_UPDATED, {"item_id": item.pk}),
+    ]
+
+
+def test_a_refused_edit_announces_nothing(
+    item, owner, editor, announced, django_capture_on_commit_callbacks
+):
+    services.roadmap_item_update(item_id=item.pk, version=1, by=owner, data={"reach": 2000})
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(StaleEdit):
+        services.roadmap_item_update(item_id=item.pk, version=1, by=editor, data={"reach": 5})
+    assert announced == []

@@ -210,7 +210,7 @@ def test_the_matrix_covers_every_app_and_kind_of_url(demo_and_forms):
         "ownership:edit",
         "ownership:handover",
         "products:edit",
-        "products:item_field",
+        "products:item_edit",
         "projects:deliverable_edit",
         "projects:change_decide",
         "projects:export_risks",
