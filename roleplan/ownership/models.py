@@ -7,13 +7,15 @@ Handover rows are append-only: database triggers refuse UPDATE and DELETE (migra
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Q
+from django.db.models import ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -73,46 +75,63 @@ def confirm_cutoff() -> datetime:
     return timezone.now() - timedelta(days=settings.OWNERSHIP_CONFIRM_DAYS)
 
 
+def gap_conditions() -> dict[Gap, Q]:
+    """Each gap as a condition on an Asset row, for filters, counts and annotations. Without a
+    registered role-conflict rule (extensions) no row has that gap."""
+    rule = extensions.role_conflict_rule()
+    return {
+        Gap.OWNERLESS: Q(owner__is_active=False),
+        Gap.UNCONFIRMED: Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=confirm_cutoff()),
+        Gap.ROLE_CONFLICT: Q(rule.condition())
+        if rule
+        else Q(Value(False, output_field=models.BooleanField())),
+    }
+
+
+def gap_condition(gap: str) -> Q | None:
+    """The condition of one gap, or of any gap ("any"); None for no gap filter."""
+    conditions = gap_conditions()
+    if gap == "any":
+        return reduce(operator.or_, conditions.values())
+    return conditions.get(gap)
+
+
 class AssetQuerySet(models.QuerySet):
     def with_gaps(self) -> AssetQuerySet:
-        """Annotate the gaps as booleans, computed in SQL so lists filter, count and sort on
-        them. The role conflict is the registered rule's (extensions), False without one."""
-        cutoff = confirm_cutoff()
+        """Annotate the gaps as booleans (gap_ownerless, gap_unconfirmed, gap_role_conflict),
+        computed in SQL; Asset.gaps reads them."""
         return self.annotate(
-            gap_ownerless=ExpressionWrapper(
-                Q(owner__is_active=False), output_field=models.BooleanField()
-            ),
-            gap_unconfirmed=ExpressionWrapper(
-                Q(confirmed_at__isnull=True) | Q(confirmed_at__lt=cutoff),
-                output_field=models.BooleanField(),
-            ),
-            gap_role_conflict=extensions.role_conflict_expression(),
+            **{
+                f"gap_{gap.value}": ExpressionWrapper(condition, output_field=models.BooleanField())
+                for gap, condition in gap_conditions().items()
+            }
         )
 
     def with_gap(self, gap: str) -> AssetQuerySet:
         """The assets with `gap` ("any" for one of them); annotated as with_gaps."""
-        qs = self.with_gaps()
         condition = gap_condition(gap)
+        qs = self.with_gaps()
         return qs if condition is None else qs.filter(condition)
 
     def for_list(self) -> AssetQuerySet:
-        """The rows of lists and pages: the owner and deputy, and the gaps."""
-        return self.select_related("owner", "deputy").with_gaps()
+        """The rows of lists and pages: the owner and deputy (what pages show of them), and the
+        gaps."""
+        return (
+            self.select_related("owner", "deputy")
+            .only(
+                *(f.name for f in self.model._meta.concrete_fields),
+                *(f"{who}__{name}" for who in ("owner", "deputy") for name in PERSON_FIELDS),
+            )
+            .with_gaps()
+        )
 
     def owned_by(self, user) -> AssetQuerySet:
         return self.filter(owner=user)
 
 
-def gap_condition(gap: str) -> Q | None:
-    """The filter on with_gaps' annotations for a gap value (None: no filter)."""
-    flags = {
-        Gap.OWNERLESS: Q(gap_ownerless=True),
-        Gap.UNCONFIRMED: Q(gap_unconfirmed=True),
-        Gap.ROLE_CONFLICT: Q(gap_role_conflict=True),
-    }
-    if gap == "any":
-        return flags[Gap.OWNERLESS] | flags[Gap.UNCONFIRMED] | flags[Gap.ROLE_CONFLICT]
-    return flags.get(gap)
+# What pages and exports show of a person (owner, deputy): the name and whether the account is
+# active (a deactivated owner makes the asset ownerless).
+PERSON_FIELDS = ("username", "first_name", "last_name", "email", "is_active")
 
 
 class Asset(Versioned):

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from roleplan.http import HttpRequest
-from roleplan.ownership import extensions, services
+from roleplan.ownership import extensions, fragments, services
 from roleplan.ownership.access import (
     get_asset_for_confirm,
     get_asset_for_edit,
@@ -38,6 +38,7 @@ from roleplan.ownership.models import (
     AssetQuerySet,
     Handover,
     gap_condition,
+    gap_conditions,
     offered_gaps,
 )
 from roleplan.people import display_name
@@ -62,24 +63,24 @@ COLUMNS = [
 ]
 
 
-def registry_filtered(data: dict) -> AssetQuerySet:
-    """The registry's assets under every filter but the gap, annotated with their gaps."""
-    qs = Asset.objects.for_list()
+def registry_condition(data: dict) -> Q:
+    """The registry's filters but the gap (name, kind, owner) as one condition."""
+    condition = Q()
     if data.get("q"):
-        qs = qs.filter(name__icontains=data["q"])
+        condition &= Q(name__icontains=data["q"])
     if data.get("kind"):
-        qs = qs.filter(kind=data["kind"])
+        condition &= Q(kind=data["kind"])
     if data.get("owner"):
-        qs = qs.filter(owner__username=data["owner"])
-    return qs
+        condition &= Q(owner__username=data["owner"])
+    return condition
 
 
 def registry_queryset(data: dict) -> AssetQuerySet:
-    """The registry's assets under every filter, in the chosen order."""
-    qs = registry_filtered(data)
-    condition = gap_condition(data.get("gap", ""))
-    if condition is not None:
-        qs = qs.filter(condition)
+    """The registry's rows under every filter, in the chosen order."""
+    qs = Asset.objects.for_list().filter(registry_condition(data))
+    gap = gap_condition(data.get("gap", ""))
+    if gap is not None:
+        qs = qs.filter(gap)
     sort = data.get("sort") or "name"
     descending = sort.startswith("-")
     first, *rest = SORTS[sort.lstrip("-")]
@@ -106,11 +107,13 @@ def query_string(data: dict, **changes) -> str:
 def registry_counts(data: dict) -> dict[str, int]:
     """In one aggregate: how many assets the filters show (the paginator's count) and, of those
     the other filters show, how many have each gap."""
-    condition = gap_condition(data.get("gap", ""))
-    counts = {"total": Count("pk", filter=condition) if condition is not None else Count("pk")}
-    for gap in offered_gaps():
-        counts[gap.value] = Count("pk", filter=gap_condition(gap))
-    return registry_filtered(data).order_by().aggregate(**counts)
+    gap = gap_condition(data.get("gap", ""))
+    conditions = gap_conditions()
+    counts = {
+        "total": Count("pk", filter=gap) if gap is not None else Count("pk"),
+        **{g.value: Count("pk", filter=conditions[g]) for g in offered_gaps()},
+    }
+    return Asset.objects.filter(registry_condition(data)).aggregate(**counts)
 
 
 def pager_links(data: dict, page: Page) -> dict[str, str]:
@@ -161,20 +164,25 @@ def index(request: HttpRequest) -> HttpResponse:
         .only("username", "first_name", "last_name")
         .order_by("first_name", "last_name", "username")
     )
+    assets = list(page.object_list)
+    row_context = {
+        "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
+        "role_conflict_summary": role_conflict_summary(),
+    }
     context = {
         "form": form,
         "filters": data,
         "page": page,
-        "assets": list(page.object_list),
+        "assets": assets,
+        # The partial asset-row for each asset, cached per row state (fragments.py).
+        "rows": fragments.registry_rows(request, assets, row_context),
         "columns": columns,
         "gap_counts": gap_counts,
         "owners": list(owners),
         "kinds": AssetKind.choices,
         "gap_choices": [("any", "Any gap"), *((g.value, g.label) for g in offered_gaps())],
-        "role_conflict_summary": role_conflict_summary(),
         **pager_links(data, page),
         "export_query": query_string(data, page=None),
-        "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
     }
     template = "ownership/index.html#registry" if request.htmx else "ownership/index.html"
     return render(request, template, context)
