@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from projects.models import Project
-from roleplan.alignment import page
 from roleplan.alignment.models import SyncMeeting, SyncSeries
 
 
@@ -24,8 +23,9 @@ def get_series_for_view(user: User, pk: int) -> SyncSeries:
 
 
 def get_meeting_for_view(user: User, pk: int) -> SyncMeeting:
-    """The meeting with its people (roleplan/alignment/page.py: one compiled query)."""
-    meeting = page.meeting_by_id(pk)
+    """The meeting with its series, project, product, people and neighbours
+    (MeetingQuerySet.for_page: one query)."""
+    meeting = SyncMeeting.objects.for_page().filter(pk=pk).first()
     if meeting is None or not is_participant(user, meeting.series):
         raise Http404("No such sync.")
     return meeting

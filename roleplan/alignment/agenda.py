@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection as db_connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
-from products.board import whole
 from products.models import Horizon, ProductRisk, RoadmapItem, RoadmapItemChange
 from products.models import RiskStatus as ProductRiskStatus
 from products.models import Status as ItemStatus
+from products.scoring import whole
 from projects.health import assess, facts_for_projects
 from projects.models import (
     ChangeRequest,
@@ -536,30 +535,7 @@ def build_many(targets: Iterable[Target]) -> tuple[int, int]:
     return len(new), len(gone)
 
 
-INSERT_COLUMNS = ["meeting", "key", *ENTRY_FIELDS, "discussed"]
-
-
 def insert_entries(entries: list[AgendaEntry]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING (an entry a concurrent build wrote first stays). On
-    PostgreSQL one statement whatever the number of rows, its values in one array per column
-    (unnest), which spares the ORM's per-value work: a chunk of meetings has hundreds of rows."""
-    if not entries:
-        return
-    if db_connection.vendor != "postgresql":
-        AgendaEntry.objects.bulk_create(entries, ignore_conflicts=True)
-        return
-    fields = [AgendaEntry._meta.get_field(name) for name in INSERT_COLUMNS]
-    arrays = [[getattr(e, f.attname) for e in entries] for f in fields]
-    types = [f.db_type(db_connection) for f in fields]
-    arrays = [
-        [str(v) for v in values] if t.startswith("varchar") else values
-        for t, values in zip(types, arrays, strict=True)
-    ]
-    columns = ", ".join(db_connection.ops.quote_name(f.column) for f in fields)
-    unnest = ", ".join(f"%s::{t.split('(')[0].split(' ')[0]}[]" for t in types)
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {AgendaEntry._meta.db_table} ({columns}) "
-            f"SELECT * FROM unnest({unnest}) ON CONFLICT DO NOTHING",
-            arrays,
-        )
+    """INSERT ... ON CONFLICT DO NOTHING: an entry a concurrent build wrote first stays (the
+    unique (meeting, key) constraint drops the repeat)."""
+    AgendaEntry.objects.bulk_create(entries, ignore_conflicts=True, batch_size=1000)

@@ -23,12 +23,6 @@ DELIVERY_LEASE_SECONDS and sent again: at-least-once for that single message, ch
 at-most-once (a reminder silently never sent). The repeat carries the same Message-ID
 (Delivery.message_id), so mail clients fold it into the first copy. A sender checks its lease
 before each message and stops at half of it, so a slow batch never overlaps a reclaim.
-
-While a batch is sent, its session commits with synchronous_commit off (PostgreSQL; reset
-after the batch). Each 'sent' mark stays atomic and is visible at once to every other session;
-only a crash of the database server itself (not of a worker) could lose the last fraction of a
-second of marks, which then behave like the gap above. It spares a disk flush per email, which
-was the main cost of a large batch. The claim itself commits before that, durably.
 """
 
 from __future__ import annotations
@@ -39,7 +33,6 @@ import smtplib
 import socket
 import uuid
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -47,7 +40,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
-from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -272,39 +264,14 @@ def _mine(delivery_id: int, token: str):
     return Delivery.objects.filter(pk=delivery_id, claimed_by=token, status=DeliveryStatus.SENDING)
 
 
-MARK_SENT = (
-    f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, last_error = '' "
-    "WHERE id = %s AND claimed_by = %s AND status = %s"
-)
-
-
 def _mark_sent(delivery: Delivery, token: str) -> None:
-    """One statement, committed on its own (autocommit) right after the server accepted the
+    """One UPDATE, committed on its own (autocommit) right after the server accepted the
     message: the shortest possible window between the two."""
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            MARK_SENT,
-            [DeliveryStatus.SENT, timezone.now(), delivery.pk, token, DeliveryStatus.SENDING],
-        )
-        updated = cursor.rowcount
+    updated = _mine(delivery.pk, token).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
     if not updated:  # pragma: no cover - needs a lease to expire mid-message
         logger.warning("delivery %s was reclaimed while it was being sent", delivery.pk)
-
-
-@contextmanager
-def _commits_without_flush():
-    """Within a batch, commits do not wait for the disk (PostgreSQL synchronous_commit off,
-    for this session only, reset afterwards): see the module's docstring."""
-    if db_connection.vendor != "postgresql" or not db_connection.get_autocommit():
-        yield
-        return
-    with db_connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        with db_connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
 
 
 def _describe(exc: BaseException) -> str:
@@ -390,8 +357,7 @@ def _send_batch(ids: list[int], token: str, claimed_at: datetime) -> SendReport:
     report = SendReport(claimed=len(ids))
     deliveries = _load(ids, token)
     built = _messages(deliveries)
-    with _commits_without_flush():
-        return _send_over_one_connection(deliveries, built, token, claimed_at, report)
+    return _send_over_one_connection(deliveries, built, token, claimed_at, report)
 
 
 def _send_over_one_connection(

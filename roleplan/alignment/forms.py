@@ -17,10 +17,23 @@ class NotesForm(forms.Form):
 
 
 class ActionItemForm(forms.Form):
-    text = forms.CharField(max_length=500, label="Action")
-    owner = forms.TypedChoiceField(coerce=int, label="Owner")
+    """A new action item. The ids are the sync page's (one page holds two forms with a
+    `text` field)."""
+
+    text = forms.CharField(
+        max_length=500,
+        label="New action",
+        widget=forms.TextInput(
+            attrs={"id": "action-text", "placeholder": "e.g. Ask finance about the extra budget"}
+        ),
+    )
+    owner = forms.TypedChoiceField(
+        coerce=int, label="Owner", widget=forms.Select(attrs={"id": "action-owner"})
+    )
     due_date = forms.DateField(
-        required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="Due",
+        widget=forms.DateInput(attrs={"type": "date", "id": "action-due"}),
     )
 
     def __init__(self, *args, people: list, **kwargs):
@@ -40,20 +53,29 @@ class ActionItemForm(forms.Form):
 
 class DecisionForm(forms.Form):
     text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Decision"
+        max_length=5000,
+        label="New decision",
+        widget=forms.Textarea(
+            attrs={"id": "decision-text", "rows": 2, "placeholder": "What did you decide, and why?"}
+        ),
     )
     change_request = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Settles change request"
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Settles change request",
+        help_text="The change request itself is decided on its page, where its options are "
+        "applied to the baseline.",
+        widget=forms.Select(attrs={"id": "decision-cr"}),
     )
 
     def __init__(self, *args, change_requests: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.change_requests = {cr.pk: cr for cr in change_requests}
-        self.fields["change_request"].choices = self.choices_for(change_requests)
-
-    @staticmethod
-    def choices_for(change_requests: list) -> tuple[tuple[object, str], ...]:
-        return (("", "— none —"), *((cr.pk, f"{cr.code} {cr.title}") for cr in change_requests))
+        self.fields["change_request"].choices = [
+            ("", "— none —"),
+            *((cr.pk, f"{cr.code} {cr.title}") for cr in change_requests),
+        ]
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()

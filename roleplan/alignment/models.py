@@ -17,11 +17,12 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import ChangeRequest, Project, ProjectStatus
+from roleplan.versioning import Versioned
 
 
 def validate_time_zone(value: str) -> None:
@@ -53,7 +54,7 @@ class SyncSeriesQuerySet(models.QuerySet):
         )
 
 
-class SyncSeries(models.Model):
+class SyncSeries(Versioned):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="sync_series")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
     time = models.TimeField(default=time(10, 0))
@@ -62,7 +63,6 @@ class SyncSeries(models.Model):
     )
     duration_minutes = models.PositiveSmallIntegerField(default=30)
     paused = models.BooleanField(default=False)
-    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = SyncSeriesQuerySet.as_manager()
@@ -70,6 +70,7 @@ class SyncSeries(models.Model):
     class Meta:
         verbose_name_plural = "sync series"
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(weekday__gte=0, weekday__lte=6), name="series_weekday_valid"
             ),
@@ -145,6 +146,28 @@ class MeetingQuerySet(models.QuerySet):
     def involving(self, user) -> MeetingQuerySet:
         return self.filter(
             Q(series__project__manager=user) | Q(series__project__product__asset__owner=user)
+        )
+
+    def for_page(self) -> MeetingQuerySet:
+        """with_people(), who saved the notes last, and the ids of the series' meetings just
+        before and after each one (`previous_meeting_id`, `next_meeting_id`): what the sync
+        page's header and the access check read, in one query."""
+        series_meetings = SyncMeeting.objects.filter(series_id=OuterRef("series_id"))
+        return (
+            self.with_people()
+            .select_related("notes_updated_by")
+            .annotate(
+                previous_meeting_id=Subquery(
+                    series_meetings.filter(starts_at__lt=OuterRef("starts_at"))
+                    .order_by("-starts_at")
+                    .values("pk")[:1]
+                ),
+                next_meeting_id=Subquery(
+                    series_meetings.filter(starts_at__gt=OuterRef("starts_at"))
+                    .order_by("starts_at")
+                    .values("pk")[:1]
+                ),
+            )
         )
 
 
@@ -248,6 +271,21 @@ class ActionItemQuerySet(models.QuerySet):
     def overdue(self, today: date) -> ActionItemQuerySet:
         return self.open().filter(due_date__lt=today)
 
+    def shown_in(self, meeting: SyncMeeting) -> ActionItemQuerySet:
+        """The action items a meeting's page lists: those raised there, and those of earlier
+        meetings of its series that are open or were done since it started (so a tick made
+        during the meeting stays visible). Open ones first, each by due date."""
+        return (
+            self.filter(
+                meeting__series_id=meeting.series_id, meeting__starts_at__lte=meeting.starts_at
+            )
+            .filter(
+                Q(meeting=meeting) | Q(done_at__isnull=True) | Q(done_at__gte=meeting.starts_at)
+            )
+            .select_related("owner", "meeting")
+            .order_by(F("done_at").asc(nulls_first=True), F("due_date").asc(nulls_last=True), "id")
+        )
+
 
 class ActionItem(models.Model):
     """Raised in one meeting; shown in every later meeting of the series until done."""
@@ -350,21 +388,23 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "recipient"],
-                condition=Q(kind="reminder"),
+                condition=Q(kind=DeliveryKind.REMINDER),
                 name="one_reminder_per_meeting_recipient",
             ),
             models.UniqueConstraint(
                 fields=["digest_week", "recipient"],
-                condition=Q(kind="digest"),
+                condition=Q(kind=DeliveryKind.DIGEST),
                 name="one_digest_per_week_recipient",
             ),
             models.CheckConstraint(
-                condition=(Q(kind="reminder", meeting__isnull=False, digest_week__isnull=True))
-                | (Q(kind="digest", meeting__isnull=True, digest_week__isnull=False)),
+                condition=(
+                    Q(kind=DeliveryKind.REMINDER, meeting__isnull=False, digest_week__isnull=True)
+                )
+                | (Q(kind=DeliveryKind.DIGEST, meeting__isnull=True, digest_week__isnull=False)),
                 name="delivery_kind_matches_target",
             ),
             models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
                 name="delivery_sent_has_time",
             ),
         ]

@@ -19,13 +19,11 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
 from django.template.loader import get_template
-from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
-from roleplan.alignment.mime import PlainEmail
 from roleplan.alignment.models import (
     SECTION_ORDER,
     ActionItem,
@@ -101,8 +99,9 @@ def local_when(starts_at: datetime, series: SyncSeries) -> dict[str, str]:
 
 
 # Stand-ins for what differs between the people of one meeting, so its reminder is rendered
-# once and each person's copy is a string replacement. NUL never occurs in the data (PostgreSQL
-# text cannot hold it, and form fields refuse it), nor in the templates.
+# once (the templates' work is most of a reminder's cost) and each person's copy is a string
+# replacement. NUL never occurs in the data (PostgreSQL text cannot hold it, and form fields
+# refuse it), nor in the templates.
 RECIPIENT_NAME = "\x00recipient-name\x00"
 WITH_OTHERS = "\x00with-others\x00"
 
@@ -110,7 +109,8 @@ WITH_OTHERS = "\x00with-others\x00"
 def reminder_contexts(meeting_ids: Iterable[int]) -> dict[int, dict]:
     """Everything the reminders of these meetings show, in three queries whatever their number:
     the meetings with their people, their agenda entries, the open action items of their series.
-    Each meeting's subject, text and HTML are rendered here, once for its people."""
+    Each meeting's subject, text and HTML are rendered here from the templates
+    alignment/email/reminder*.*, once for its people."""
     meetings = {m.pk: m for m in SyncMeeting.objects.filter(pk__in=list(meeting_ids)).with_people()}
     entries: dict[int, list[AgendaEntry]] = {pk: [] for pk in meetings}
     for entry in AgendaEntry.objects.filter(meeting_id__in=list(meetings), stale=False).order_by(
@@ -123,14 +123,13 @@ def reminder_contexts(meeting_ids: Iterable[int]) -> dict[int, dict]:
         ActionItem.objects.open()
         .filter(meeting__series_id__in=series_ids)
         .select_related("owner", "meeting")
-        .order_by("due_date", "id")
+        .order_by(F("due_date").asc(nulls_last=True), "id")
     ):
         actions[item.meeting.series_id].append(item)
 
     subject = get_template("alignment/email/reminder_subject.txt")
     text = get_template("alignment/email/reminder.txt")
     html = get_template("alignment/email/reminder.html")
-    meeting_url = meeting_urls()
     contexts = {}
     for pk, meeting in meetings.items():
         series = meeting.series
@@ -146,7 +145,7 @@ def reminder_contexts(meeting_ids: Iterable[int]) -> dict[int, dict]:
             }
             for section, lines in by_section.items()
         ]
-        carried = [a for a in actions[series.pk] if a.meeting.starts_at < meeting.starts_at]
+        url = settings.SITE_URL + meeting.get_absolute_url()
         context = {
             "meeting": meeting,
             "series": series,
@@ -156,10 +155,8 @@ def reminder_contexts(meeting_ids: Iterable[int]) -> dict[int, dict]:
             "when": local_when(meeting.starts_at, series),
             "duration": series.duration_minutes,
             "sections": sections,
-            "actions": carried,
-            "agenda_text": agenda_text(sections, carried),
-            "agenda_html": mark_safe(agenda_html(sections, carried)),  # noqa: S308 - escaped there
-            "url": settings.SITE_URL + meeting_url(pk),
+            "actions": [a for a in actions[series.pk] if a.meeting.starts_at < meeting.starts_at],
+            "url": url,
             "site_url": settings.SITE_URL,
             "recipient_name": RECIPIENT_NAME,
             "with_others": WITH_OTHERS,
@@ -171,95 +168,14 @@ def reminder_contexts(meeting_ids: Iterable[int]) -> dict[int, dict]:
     return contexts
 
 
-def _owner(item: ActionItem) -> str:
-    return display_name(item.owner)
-
-
-def _due(item: ActionItem) -> str:
-    return f", due {date_format(item.due_date, 'D j M')}" if item.due_date else ""
-
-
-def agenda_text(sections: list[dict], actions: list[ActionItem]) -> str:
-    """The agenda in the plain-text part (written in Python: it was most of a reminder's
-    rendering time as a template)."""
-    out = ["Agenda\n"]
-    for section in sections:
-        count = f" ({section['count']})" if section["count"] else ""
-        out.append(f"\n{section['label']}{count}\n")
-        for entry in section["entries"]:
-            detail = f" ({entry.detail})" if entry.detail else ""
-            out.append(f"  - {entry.title}{detail}\n")
-        if not section["entries"]:
-            out.append("  Nothing new.\n")
-        if section["more"]:
-            out.append(f"  … and {section['more']} more on the page.\n")
-    if actions:
-        out.append(f"\nOpen action items carried over ({len(actions)})\n")
-        out += [f"  - {item.text} ({_owner(item)}{_due(item)})\n" for item in actions]
-    out.append("\n")
-    return "".join(out)
-
-
-GREY = "color:#52606d;"
-UL = '\n    <ul style="margin:0;padding-left:20px;">\n      '
-LI = '<li style="margin:0 0 6px;">'
-SMALL = f'<span style="{GREY}font-size:13px;">'
-
-
-def agenda_html(sections: list[dict], actions: list[ActionItem]) -> str:
-    """The agenda in the HTML part, every text escaped."""
-    out = ['    <h2 style="margin:0 0 8px;font-size:17px;">Agenda</h2>\n    ']
-    for section in sections:
-        count = f" ({section['count']})" if section["count"] else ""
-        out.append(
-            '\n    <h3 style="margin:16px 0 6px;font-size:14px;text-transform:uppercase;'
-            f'letter-spacing:.04em;{GREY}">{escape(section["label"])}{count}</h3>\n    '
-        )
-        if section["entries"]:
-            out.append(UL)
-            for entry in section["entries"]:
-                detail = f"<br>{SMALL}{escape(entry.detail)}</span>" if entry.detail else ""
-                out.append(f"{LI}{escape(entry.title)}{detail}</li>")
-            out.append("\n    </ul>\n    ")
-            if section["more"]:
-                out.append(
-                    f'<p style="margin:4px 0 0;font-size:13px;{GREY}">'
-                    f"… and {section['more']} more on the page.</p>"
-                )
-            out.append("\n    ")
-        else:
-            out.append(f'\n    <p style="margin:0;{GREY}">Nothing new.</p>\n    ')
-        out.append("\n    ")
-    out.append("\n    ")
-    if actions:
-        out.append(
-            '\n    <h2 style="margin:24px 0 8px;font-size:17px;">'
-            f"Open action items carried over ({len(actions)})</h2>{UL}"
-        )
-        out += [
-            f"{LI}{escape(item.text)} {SMALL}({escape(_owner(item))}{_due(item)})</span></li>"
-            for item in actions
-        ]
-        out.append("\n    </ul>\n    ")
-    out.append("\n")
-    return "".join(out)
-
-
-def meeting_urls():
-    """meeting id -> its page's path, from one reverse()."""
-    marker = 987654321
-    before, _, after = reverse("alignment:meeting", args=[marker]).partition(str(marker))
-    return lambda pk: f"{before}{pk}{after}"
-
-
 def names(people: list) -> str:
     return ", ".join(display_name(p) for p in people)
 
 
-def reminder_message(delivery: Delivery, context: dict) -> PlainEmail:
+def reminder_message(delivery: Delivery, context: dict) -> EmailMultiAlternatives:
     """The reminder of one meeting for one person, text and HTML, with the delivery's stable
     Message-ID so that a rare second copy folds into the first: the meeting's rendering with
-    this person's name and the other people's."""
+    this person's name and the other people's (escaped in the HTML part)."""
     person = delivery.recipient
     others = [p for p in context["people"] if p.pk != person.pk]
     with_others = f" with {names(others)}" if others else ""
@@ -268,7 +184,7 @@ def reminder_message(delivery: Delivery, context: dict) -> PlainEmail:
         .replace(RECIPIENT_NAME, person.first_name or person.username)
         .replace(WITH_OTHERS, with_others)
     )
-    message = PlainEmail(
+    message = EmailMultiAlternatives(
         subject=context["subject"],
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,

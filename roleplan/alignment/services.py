@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from projects.models import ChangeRequest, Project
+from projects.models import ChangeRequest, Project, ProjectStatus
 from roleplan.alignment import agenda
 from roleplan.alignment.models import (
     ActionItem,
@@ -19,14 +19,7 @@ from roleplan.alignment.models import (
     SyncSeries,
     validate_time_zone,
 )
-
-
-class StaleEdit(Exception):
-    """The row changed since the user loaded it; carries the current row to show."""
-
-    def __init__(self, current):
-        self.current = current
-        super().__init__("changed by someone else")
+from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
 
 
 def _series_create_missing(projects) -> list[int]:
@@ -34,7 +27,9 @@ def _series_create_missing(projects) -> list[int]:
     yet. One INSERT ... ON CONFLICT DO NOTHING: safe to run twice or concurrently (the
     one-to-one constraint drops duplicates). Returns the ids of the projects given a series."""
     missing = list(
-        projects.filter(status="active", product__isnull=False, sync_series__isnull=True)
+        projects.filter(
+            status=ProjectStatus.ACTIVE, product__isnull=False, sync_series__isnull=True
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -69,18 +64,19 @@ def series_update(
     time_zone: str,
     duration_minutes: int,
     paused: bool,
+    by: User,
 ) -> SyncSeries:
+    """Change when a series meets. StaleEdit when someone saved it since `expected_version`."""
     validate_time_zone(time_zone)
-    series = SyncSeries.objects.select_for_update().get(pk=series_id)
-    if series.version != expected_version:
-        raise StaleEdit(series)
-    series.weekday = weekday
-    series.time = time
-    series.time_zone = time_zone
-    series.duration_minutes = duration_minutes
-    series.paused = paused
-    series.version += 1
-    series.save()
+    data = {
+        "weekday": weekday,
+        "time": time,
+        "time_zone": time_zone,
+        "duration_minutes": duration_minutes,
+        "paused": paused,
+    }
+    series = lock_for_edit(SyncSeries, series_id, expected_version, data)
+    save_edit(series, data, by=by)
     # Meetings not yet held move with the series; past ones keep the time they had.
     now = timezone.now()
     for meeting in SyncMeeting.objects.filter(series=series, starts_at__gt=now):
@@ -200,11 +196,17 @@ def entry_mark(*, entry_id: int, discussed: bool, by: User) -> AgendaEntry:
 
 @transaction.atomic
 def notes_save(*, meeting_id: int, expected_version: int, text: str, by: User) -> SyncMeeting:
-    """Save the shared notes, refusing a save based on an older version (the other person's
-    text is returned in StaleEdit so both can be shown)."""
+    """Save the shared notes, refusing a save based on an older version: StaleEdit carries the
+    notes as saved now and the person's text, so the page shows both and loses neither. The
+    notes keep their own version (the meeting's other fields are not edited in a form)."""
     meeting = SyncMeeting.objects.select_for_update().get(pk=meeting_id)
     if meeting.notes_version != expected_version:
-        raise StaleEdit(meeting)
+        raise StaleEdit(
+            meeting,
+            {"notes": text},
+            changed_by=meeting.notes_updated_by,
+            changed_at=meeting.notes_updated_at,
+        )
     if meeting.notes == text:
         return meeting
     meeting.notes = text

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from projects.models import Project
-from roleplan.alignment import markup, page, services
+from projects.models import ChangeRequest, ChangeStatus, Project, ProjectStatus
+from roleplan.alignment import services
 from roleplan.alignment.access import (
     get_meeting_for_view,
     get_project_for_setup,
@@ -23,10 +22,12 @@ from roleplan.alignment.models import (
     SECTION_ORDER,
     ActionItem,
     AgendaEntry,
+    Decision,
     SyncMeeting,
     SyncSeries,
 )
 from roleplan.http import HttpRequest
+from roleplan.versioning import StaleEdit
 
 
 @require_GET
@@ -64,7 +65,7 @@ def index(request: HttpRequest):
     )
     past = list(meetings.filter(starts_at__lt=horizon)[:30])
     unscheduled = Project.objects.filter(
-        status="active", product__isnull=False, sync_series__isnull=True
+        status=ProjectStatus.ACTIVE, product__isnull=False, sync_series__isnull=True
     ).select_related("manager", "product__asset__owner")
     if not show_all:
         unscheduled = unscheduled.filter(
@@ -129,116 +130,168 @@ def prepare_now(request: HttpRequest, series_id: int):
     return redirect(meeting)
 
 
-# A form the page does not show with errors, as the template reads it: every field without a
-# value or errors. Dicts: a lookup on a missing form (None) raises and catches three exceptions,
-# and the template makes ~15 of them.
-BLANK_ACTION_FORM = {
-    name: {"value": None, "errors": None} for name in ("text", "owner", "due_date")
-}
-BLANK_DECISION_FORM = {name: {"value": None, "errors": None} for name in ("text", "change_request")}
+# --- the sync page and its regions ---------------------------------------------------------------
+#
+# The page is open in both managers' browsers during the meeting and its action and decision
+# lists poll every 10 seconds, so each region reads only what it shows: a poll of the decision
+# list is one query after the meeting's own.
 
 
-def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict:
-    """What the page and its regions show. `meeting` comes from get_meeting_for_view (with its
-    series, project, product, the two managers and the ids of its neighbours); the rest is read
-    in one round trip of compiled queries (roleplan/alignment/page.py: read()) and the long
-    lists are written by roleplan/alignment/markup.py, with the page's one CSRF token."""
-    series = meeting.series
+def common_context(meeting: SyncMeeting) -> dict:
+    """What every region reads: the meeting (from get_meeting_for_view) and whether it is over."""
     now = timezone.now()
-    today = timezone.localdate(now, series.tz)
-    csrf_token = get_token(request)
-    writer = markup.Writer(meeting_id=meeting.pk, csrf_token=csrf_token, today=today)
-    # The forms are given when they carry errors. Blank forms are not built: the template shows
-    # a missing form's fields empty and without errors, as a blank form would, and building two
-    # (with the owner select's ~50 choices) cost more than the rest of the forms' part.
-    action_form = extra.pop("action_form", None)
-    reads = page.read(meeting, owner_choices=action_form is None)
-    entries = reads.entries
-    sections = [
-        (section.value, section.label, [e for e in entries if e.section == section])
-        for section in SECTION_ORDER
-    ]
-    carried, here = reads.carried, reads.action_items
-    if action_form is None:
-        owner_options = markup.options(reads.owner_choices, str(request.user.pk))
-    else:
-        owner_options = select_options(action_form, "owner")
-    change_requests = reads.change_requests
-    decision_form = extra.pop("decision_form", None)
-    if decision_form is None:
-        choices = DecisionForm.choices_for(change_requests)
-        change_request_options = markup.options(choices, str(None))  # a blank form's value
-    else:
-        change_request_options = select_options(decision_form, "change_request")
-    urls = markup.meeting_urls(
-        meeting.pk,
-        series.pk,
-        series.project.slug,
-        meeting.previous_meeting_id,
-        meeting.next_meeting_id,
-    )
-    title_day, heading = markup.meeting_dates(
-        meeting.starts_at,
-        meeting.ends_at,
-        series.tz,
-        timezone.get_current_timezone(),
-        get_language(),
-    )
     return {
         "meeting": meeting,
-        "series": series,
-        "urls": urls,
-        "project": series.project,
-        "product": series.project.product,
-        "product_manager": series.product_manager,
-        "project_manager": series.project_manager,
-        "title_day": title_day,
-        "heading": heading,
-        "sections_html": writer.sections(sections),
-        "entry_count": len(entries),
-        "discussed_count": sum(1 for e in entries if e.discussed),
-        "carried": carried,
-        "carried_html": writer.items(carried),
-        "action_items": here,
-        "action_items_html": writer.items(here),
-        "decisions": reads.decisions,
-        "action_form": BLANK_ACTION_FORM if action_form is None else action_form,
-        "owner_options": owner_options,
-        "decision_form": BLANK_DECISION_FORM if decision_form is None else decision_form,
-        "change_request_options": change_request_options,
-        "offers_change_requests": bool(change_requests),
-        "previous_meeting": meeting.previous_meeting_id,
-        "next_meeting": meeting.next_meeting_id,
-        "today": today,
+        "series": meeting.series,
         "is_past": meeting.is_over(now),
-        "csrf_token": csrf_token,
-        # What only some responses set (the notes' conflict and errors): given, as a missing
-        # variable costs the template two exceptions each time it is read.
-        "theirs": None,
-        "my_notes": None,
-        "notes_error": None,
-        "just_saved": False,
-        **extra,
+        "today": timezone.localdate(now, meeting.series.tz),
     }
 
 
-def select_options(form, name: str) -> str:
-    """The options of a form's select, the current value selected."""
-    field = form.fields[name]
-    return markup.options(tuple(field.choices), str(form[name].value()))  # |stringformat:'s'
+def agenda_context(request: HttpRequest, meeting: SyncMeeting) -> dict:
+    """The agenda's four sections, in the meeting's order, with who ticked each line."""
+    prefetch_related_objects(
+        [meeting],
+        Prefetch(
+            "entries",
+            queryset=AgendaEntry.objects.select_related("discussed_by").order_by("position", "id"),
+            to_attr="agenda",
+        ),
+    )
+    entries = meeting.agenda
+    sections = [
+        {
+            "key": section.value,
+            "label": section.label,
+            "entries": [e for e in entries if e.section == section],
+        }
+        for section in SECTION_ORDER
+    ]
+    return {
+        "sections": sections,
+        "entry_count": len(entries),
+        "discussed_count": sum(1 for e in entries if e.discussed),
+    }
 
 
-MEETING_REGIONS = {"agenda", "actions", "decisions", "notes", "action-list", "decision-list"}
+def action_list_context(request: HttpRequest, meeting: SyncMeeting) -> dict:
+    items = list(ActionItem.objects.shown_in(meeting))
+    return {
+        "carried": [i for i in items if i.meeting_id != meeting.pk],
+        "action_items": [i for i in items if i.meeting_id == meeting.pk],
+    }
+
+
+def item_owners(meeting: SyncMeeting) -> list[User]:
+    """Who can own an action item: the meeting's two people first, then everyone active."""
+    participants = meeting.series.participants()
+    others = (
+        User.objects.filter(is_active=True)
+        .exclude(pk__in=[p.pk for p in participants])
+        .order_by("first_name", "last_name", "username")
+        .only("username", "first_name", "last_name", "is_active")
+    )
+    return [*participants, *others]
+
+
+def actions_context(
+    request: HttpRequest, meeting: SyncMeeting, action_form: ActionItemForm | None = None
+) -> dict:
+    if action_form is None:
+        action_form = ActionItemForm(
+            people=item_owners(meeting), initial={"owner": request.user.pk}
+        )
+    return {**action_list_context(request, meeting), "action_form": action_form}
+
+
+def decision_list_context(request: HttpRequest, meeting: SyncMeeting) -> dict:
+    prefetch_related_objects(
+        [meeting],
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.select_related("made_by", "change_request__project").order_by(
+                "created_at", "id"
+            ),
+            to_attr="decision_list",
+        ),
+    )
+    return {"decisions": meeting.decision_list}
+
+
+def settleable_change_requests(meeting: SyncMeeting) -> list[ChangeRequest]:
+    """The project's open change requests, and those a decision of this meeting settles."""
+    return list(
+        ChangeRequest.objects.filter(project_id=meeting.series.project_id)
+        .filter(Q(status=ChangeStatus.OPEN) | Q(sync_decisions__meeting=meeting))
+        .distinct()
+        .order_by("-number")
+    )
+
+
+def decisions_context(
+    request: HttpRequest, meeting: SyncMeeting, decision_form: DecisionForm | None = None
+) -> dict:
+    if decision_form is None:
+        decision_form = DecisionForm(change_requests=settleable_change_requests(meeting))
+    return {
+        **decision_list_context(request, meeting),
+        "decision_form": decision_form,
+        "offers_change_requests": bool(decision_form.change_requests),
+    }
+
+
+def notes_context(request: HttpRequest, meeting: SyncMeeting) -> dict:
+    return {}
+
+
+REGIONS = {
+    "agenda": agenda_context,
+    "notes": notes_context,
+    "actions": actions_context,
+    "action-list": action_list_context,
+    "decisions": decisions_context,
+    "decision-list": decision_list_context,
+}
+
+
+def region_context(request: HttpRequest, meeting: SyncMeeting, region: str, **extra) -> dict:
+    """What one region of the page shows (extra: a form with errors, the notes' conflict)."""
+    forms = {k: extra.pop(k) for k in ("action_form", "decision_form") if k in extra}
+    return {**common_context(meeting), **REGIONS[region](request, meeting, **forms), **extra}
+
+
+def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict:
+    """What the whole page shows (extra: a form with errors, the notes' conflict)."""
+    series = meeting.series
+    context = common_context(meeting)
+    context.update(agenda_context(request, meeting))
+    context.update(actions_context(request, meeting, extra.pop("action_form", None)))
+    context.update(decisions_context(request, meeting, extra.pop("decision_form", None)))
+    context.update(
+        {
+            "project": series.project,
+            "product": series.project.product,
+            "product_manager": series.product_manager,
+            "project_manager": series.project_manager,
+            # The heading reads the meeting's times in the series' own zone.
+            "local_start": meeting.starts_at.astimezone(series.tz),
+            "local_end": meeting.ends_at.astimezone(series.tz),
+        }
+    )
+    return {**context, **extra}
 
 
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int):
     meeting = get_meeting_for_view(request.user, pk)
-    context = meeting_context(request, meeting)
-    template = "alignment/meeting.html"
-    if request.htmx and request.htmx.target in MEETING_REGIONS:
-        template = f"alignment/meeting.html#{request.htmx.target}"
-    return render(request, template, context)
+    region = request.htmx.target if request.htmx else None
+    if region in REGIONS:
+        return render(
+            request,
+            f"alignment/meeting.html#{region}",
+            region_context(request, meeting, region),
+        )
+    return render(request, "alignment/meeting.html", meeting_context(request, meeting))
 
 
 @require_POST
@@ -250,7 +303,9 @@ def refresh_agenda(request: HttpRequest, pk: int):
         # table that week. (The button is gone; a page opened before the end can still post.)
         if request.htmx:
             return render(
-                request, "alignment/meeting.html#agenda", meeting_context(request, meeting)
+                request,
+                "alignment/meeting.html#agenda",
+                region_context(request, meeting, "agenda"),
             )
         messages.info(request, "This sync is over: its agenda stays as it was.")
         return redirect(meeting)
@@ -261,7 +316,9 @@ def refresh_agenda(request: HttpRequest, pk: int):
     )
     if request.htmx:
         meeting = get_meeting_for_view(request.user, pk)
-        return render(request, "alignment/meeting.html#agenda", meeting_context(request, meeting))
+        return render(
+            request, "alignment/meeting.html#agenda", region_context(request, meeting, "agenda")
+        )
     messages.success(request, "The agenda now reflects the latest product and project data.")
     return redirect(meeting)
 
@@ -270,24 +327,15 @@ def refresh_agenda(request: HttpRequest, pk: int):
 def mark_entry(request: HttpRequest, pk: int, entry_id: int):
     meeting = get_meeting_for_view(request.user, pk)
     entry = get_object_or_404(AgendaEntry, pk=entry_id, meeting=meeting)
-    services.entry_mark(
+    entry = services.entry_mark(
         entry_id=entry.pk, discussed=request.POST.get("discussed") == "on", by=request.user
     )
     if request.htmx:
-        # The entry as the page shows it (the partial agenda-entry).
-        marked = next(e for e in page.entries(meeting.pk) if e.pk == entry.pk)
-        writer = markup.Writer(
-            meeting_id=meeting.pk,
-            csrf_token=get_token(request),
-            today=timezone.localdate(timezone.now(), meeting.series.tz),
+        response = render(
+            request, "alignment/meeting.html#agenda-entry", {"entry": entry, "meeting": meeting}
         )
-        return trigger_client_event(HttpResponse(writer.entry(marked)), "agendaTicked")
+        return trigger_client_event(response, "agendaTicked")
     return redirect(meeting)
-
-
-def notes_context(meeting: SyncMeeting) -> dict:
-    """What the notes region reads, when it is shown alone."""
-    return {"meeting": meeting, "urls": {"notes": markup.url("alignment:notes", meeting.pk)}}
 
 
 @require_http_methods(["GET", "POST"])
@@ -297,7 +345,9 @@ def notes(request: HttpRequest, pk: int):
     theirs (GET reloads the notes region)."""
     meeting = get_meeting_for_view(request.user, pk)
     if request.method == "GET":
-        return render(request, "alignment/meeting.html#notes", notes_context(meeting))
+        return render(
+            request, "alignment/meeting.html#notes", region_context(request, meeting, "notes")
+        )
     form = NotesForm(request.POST)
     if not form.is_valid():
         return render(
@@ -318,55 +368,43 @@ def notes(request: HttpRequest, pk: int):
         saved = services.notes_save(
             meeting_id=meeting.pk, expected_version=version, text=text, by=request.user
         )
-    except services.StaleEdit as exc:
-        theirs = SyncMeeting.objects.select_related("notes_updated_by").get(pk=exc.current.pk)
-        context = {"meeting": meeting, "theirs": theirs}
+    except StaleEdit as conflict:
         if request.htmx:
+            context = {"meeting": meeting, "conflict": conflict}
             return render(request, "alignment/meeting.html#notes-meta", context, status=409)
-        context = meeting_context(request, meeting, theirs=theirs, my_notes=text)
+        context = meeting_context(request, meeting, conflict=conflict, my_notes=text)
         return render(request, "alignment/meeting.html", context, status=409)
     if not request.htmx:
         messages.success(request, "Notes saved.")
         return redirect(saved)
-    saved = SyncMeeting.objects.select_related("notes_updated_by").get(pk=saved.pk)
-    template = (
-        "alignment/meeting.html#notes"
-        if mode in {"mine", "combine"}
-        else "alignment/meeting.html#notes-meta"
-    )
-    return render(request, template, {**notes_context(saved), "just_saved": True})
+    region = "notes" if mode in {"mine", "combine"} else "notes-meta"
+    # The saved row: its version and who saved it last (read on demand: this region only).
+    context = {"meeting": saved, "just_saved": True}
+    return render(request, f"alignment/meeting.html#{region}", context)
 
 
 @require_POST
 def add_action_item(request: HttpRequest, pk: int):
     meeting = get_meeting_for_view(request.user, pk)
-    form = ActionItemForm(request.POST, people=page.people(meeting))
-    status = 200
+    form = ActionItemForm(request.POST, people=item_owners(meeting))
     if form.is_valid():
         try:
             services.action_item_add(meeting=meeting, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field, errors)
-    if form.errors:
-        status = 422
-    elif not request.htmx:
-        return redirect(meeting)
-    if not request.htmx:
-        return render(
-            request,
-            "alignment/meeting.html",
-            meeting_context(request, meeting, action_form=form),
-            status=status,
+    if not form.errors:
+        if not request.htmx:
+            return redirect(meeting)
+        response = render(
+            request, "alignment/meeting.html#actions", region_context(request, meeting, "actions")
         )
-    extra = {"action_form": form} if form.errors else {}
-    response = render(
-        request,
-        "alignment/meeting.html#actions",
-        meeting_context(request, meeting, **extra),
-        status=status,
-    )
-    return trigger_client_event(response, "actionItemAdded") if status == 200 else response
+        return trigger_client_event(response, "actionItemAdded")
+    if request.htmx:
+        context = region_context(request, meeting, "actions", action_form=form)
+        return render(request, "alignment/meeting.html#actions", context, status=422)
+    context = meeting_context(request, meeting, action_form=form)
+    return render(request, "alignment/meeting.html", context, status=422)
 
 
 @require_POST
@@ -379,38 +417,36 @@ def set_action_item_done(request: HttpRequest, pk: int, item_id: int):
         item_id=item.pk, done=request.POST.get("done") == "on", by=request.user
     )
     if request.htmx:
-        return render(request, "alignment/meeting.html#actions", meeting_context(request, meeting))
+        return render(
+            request, "alignment/meeting.html#actions", region_context(request, meeting, "actions")
+        )
     return redirect(meeting)
 
 
 @require_POST
 def add_decision(request: HttpRequest, pk: int):
     meeting = get_meeting_for_view(request.user, pk)
-    form = DecisionForm(request.POST, change_requests=page.change_requests(meeting))
+    form = DecisionForm(request.POST, change_requests=settleable_change_requests(meeting))
     if form.is_valid():
         try:
             services.decision_add(meeting=meeting, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field, errors)
-    status = 422 if form.errors else 200
-    if not request.htmx:
-        if status == 200:
+    if not form.errors:
+        if not request.htmx:
             return redirect(meeting)
-        return render(
+        response = render(
             request,
-            "alignment/meeting.html",
-            meeting_context(request, meeting, decision_form=form),
-            status=status,
+            "alignment/meeting.html#decisions",
+            region_context(request, meeting, "decisions"),
         )
-    extra = {"decision_form": form} if form.errors else {}
-    response = render(
-        request,
-        "alignment/meeting.html#decisions",
-        meeting_context(request, meeting, **extra),
-        status=status,
-    )
-    return trigger_client_event(response, "decisionRecorded") if status == 200 else response
+        return trigger_client_event(response, "decisionRecorded")
+    if request.htmx:
+        context = region_context(request, meeting, "decisions", decision_form=form)
+        return render(request, "alignment/meeting.html#decisions", context, status=422)
+    context = meeting_context(request, meeting, decision_form=form)
+    return render(request, "alignment/meeting.html", context, status=422)
 
 
 @require_http_methods(["GET", "POST"])
@@ -430,10 +466,13 @@ def series_edit(request: HttpRequest, series_id: int):
                     time_zone=data["time_zone"],
                     duration_minutes=data["duration_minutes"],
                     paused=data["paused"],
+                    by=request.user,
                 )
-            except services.StaleEdit as exc:
-                conflict = exc.current
-                form = SeriesForm({**request.POST.dict(), "version": conflict.version})
+            except StaleEdit as exc:
+                # The person's choices stay in the form, now based on the saved version:
+                # saving again applies them on purpose.
+                conflict = exc
+                form = SeriesForm({**request.POST.dict(), "version": exc.current.version})
                 form.is_valid()
             else:
                 messages.success(request, "The weekly sync is updated.")

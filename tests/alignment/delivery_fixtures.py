@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 from django.conf import settings
+from django.test import TestCase
 
 from roleplan.alignment.models import SyncSeries
 from tests.alignment.smtp_sink import SmtpSink
@@ -34,12 +35,15 @@ def make_series(
     **fields,
 ) -> SyncSeries:
     """An approved (active) project serving a product, and its weekly series."""
-    project = approved_project(
-        product_owner=product_owner or UserFactory(),
-        manager=manager or UserFactory(),
-        deliverables=deliverables,
-    )
-    # Approving made the project active: its series exists; set it to the week this test needs.
+    # Approving makes the project active; its series is created once that commits (the
+    # PROJECT_CHANGED event): run the on-commit callbacks, inside a test's transaction too.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        project = approved_project(
+            product_owner=product_owner or UserFactory(),
+            manager=manager or UserFactory(),
+            deliverables=deliverables,
+        )
+    # Set the series to the week this test needs.
     SyncSeries.objects.filter(project=project).update(
         weekday=weekday, time=at, time_zone=zone, **fields
     )

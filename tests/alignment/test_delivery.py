@@ -167,6 +167,10 @@ def test_reminders_say_when_in_the_series_time_zone_and_link_to_the_meeting(
     assert sorted(r.recipients[0] for r in received) == sorted([priya.email, marco.email])
     for item in received:
         msg = item.message()
+        person = priya if priya.email in item.recipients else marco
+        assert msg["From"] == settings.DEFAULT_FROM_EMAIL
+        assert msg["To"] == f"{person.get_full_name()} <{person.email}>"
+        assert msg.get_content_type() == "multipart/alternative"
         assert msg["Subject"] == f"Weekly sync Tuesday 10:00 Europe/Berlin: {series.project.name}"
         text = msg.get_body(("plain",)).get_content()
         html = msg.get_body(("html",)).get_content()

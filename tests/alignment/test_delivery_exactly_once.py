@@ -98,6 +98,9 @@ def test_a_worker_killed_mid_batch_sends_nothing_twice_and_the_rest_after_restar
     first = workers.start()
     prepare_due_syncs.delay()
     assert smtp_sink.handler.holding.wait(timeout=90), workers.logs()
+    # The third message's 'sent' mark is written while the server holds the fourth at MAIL,
+    # before any of its content is handed over: wait for that commit, then kill the worker.
+    wait_for(all_sent(3), timeout=10)
     workers.kill(first)
     assert len(smtp_sink.received) == 3
     counts = statuses()

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from datetime import date
 from html import escape, unescape
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from projects import services as project_services
 from roleplan.alignment import services
-from roleplan.alignment.models import ActionItem, AgendaEntry, Decision, SyncMeeting
+from roleplan.alignment.models import ActionItem, Decision, SyncMeeting
 from tests.alignment.sync_factories import make_series
 from tests.factories import UserFactory
 
@@ -107,8 +104,10 @@ def test_notes_save_and_a_stale_save_is_refused_showing_theirs(client, meeting, 
     response = client.post(url, {"text": "Marco's notes", "version": 1}, **HTMX)
     assert response.status_code == 409
     html = unescape(response.content.decode())
-    assert "Priya's notes" in html
-    assert "saved other notes" in html
+    # The shared conflict region: who saved, their whole text beside mine.
+    assert f"{pm.get_full_name()} saved a change while you were editing" in html
+    assert "<td>Priya's notes</td><td>Marco's notes</td>" in html
+    assert "Your text is still in the box above" in html
     assert 'name="version" value="1"' in html  # still based on the old version until resolved
     meeting.refresh_from_db()
     assert meeting.notes == "Priya's notes"
@@ -255,8 +254,16 @@ def test_series_settings_with_stale_version_show_theirs_and_keep_mine(client, se
     response = client.post(url, {**data, "weekday": 4, "time": "09:15"})
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Thursdays at 14:00" in html
+    assert f"{pm.get_full_name()} saved a change while you were editing" in html
+    # Saved now beside mine: Thursday 14:00 against Friday 09:15.
+    assert "<td>Thursday</td><td>Friday</td>" in html
+    assert "<td>14:00:00</td><td>09:15:00</td>" in html
     assert 'value="09:15"' in html
+    assert 'name="version" value="2"' in html  # saving again applies mine on purpose
+    response = client.post(url, {**data, "weekday": 4, "time": "09:15", "version": 2})
+    assert response.status_code == 302
+    series.refresh_from_db()
+    assert (series.weekday, series.version, series.updated_by) == (4, 3, manager)
 
 
 def test_series_settings_refuse_an_unknown_time_zone(client, series, pm):
@@ -273,39 +280,6 @@ def test_series_settings_refuse_an_unknown_time_zone(client, series, pm):
     )
     assert response.status_code == 422
     assert "Select a valid choice" in response.content.decode()
-
-
-def test_sync_page_query_count_is_the_same_with_5_and_100_entries(client, meeting, pm, manager):
-    AgendaEntry.objects.filter(meeting=meeting).delete()
-    client.force_login(pm)
-    counts = []
-    for start, stop in [(0, 5), (5, 100)]:
-        AgendaEntry.objects.bulk_create(
-            AgendaEntry(
-                meeting=meeting,
-                section=("status", "backlog", "pipeline", "problems")[n % 4],
-                key=f"k{n}",
-                title=f"Entry {n}",
-                discussed=n % 2 == 0,
-                discussed_by=manager if n % 2 == 0 else None,
-            )
-            for n in range(start, stop)
-        )
-        ActionItem.objects.create(
-            meeting=meeting,
-            text=f"Action {start}",
-            owner=manager,
-            created_by=pm,
-            due_date=date(2026, 1, 1),
-        )
-        Decision.objects.create(meeting=meeting, text=f"Decision {start}", made_by=pm)
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(meeting.get_absolute_url())
-        assert response.status_code == 200
-        counts.append(len(ctx.captured_queries))
-    assert AgendaEntry.objects.filter(meeting=meeting).count() == 100
-    assert counts[0] == counts[1], counts
-    assert counts[1] <= 15, counts
 
 
 def test_polled_regions_answer_with_only_their_partial(client, meeting, pm):

@@ -10,6 +10,7 @@ from projects.models import Project
 from roleplan.alignment import services
 from roleplan.alignment.models import SyncMeeting, SyncSeries
 from roleplan.ownership import services as ownership
+from roleplan.versioning import StaleEdit
 from tests.alignment.sync_factories import make_series
 from tests.factories import UserFactory
 from tests.projects.factories import approved_project
@@ -106,6 +107,7 @@ def test_next_start_is_the_first_meeting_after_a_moment(db):
 
 def test_series_update_moves_future_meetings_and_refuses_stale_versions(db):
     series = make_series(weekday=1, time=time(10, 0), time_zone="Europe/Berlin")
+    editor = series.project_manager
     monday = date(2030, 1, 7)
     meeting = services.meeting_ensure(series=series, week_start=monday)
     services.series_update(
@@ -116,10 +118,13 @@ def test_series_update_moves_future_meetings_and_refuses_stale_versions(db):
         time_zone="America/New_York",
         duration_minutes=45,
         paused=False,
+        by=editor,
     )
     meeting.refresh_from_db()
     assert meeting.starts_at == datetime(2030, 1, 10, 20, 30, tzinfo=UTC)
-    with pytest.raises(services.StaleEdit):
+    series.refresh_from_db()
+    assert (series.version, series.updated_by) == (2, editor)
+    with pytest.raises(StaleEdit) as stale:
         services.series_update(
             series_id=series.pk,
             expected_version=1,
@@ -128,4 +133,12 @@ def test_series_update_moves_future_meetings_and_refuses_stale_versions(db):
             time_zone="UTC",
             duration_minutes=30,
             paused=True,
+            by=series.product_manager,
         )
+    assert stale.value.changed_by == editor
+    assert {d.label: (d.saved, d.yours) for d in stale.value.differences}["Weekday"] == (
+        "Thursday",
+        "Monday",
+    )
+    series.refresh_from_db()
+    assert (series.weekday, series.paused, series.version) == (3, False, 2)

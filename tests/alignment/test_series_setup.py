@@ -8,10 +8,12 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from projects.models import Project
+from roleplan import events
 from roleplan.alignment import delivery, services
 from roleplan.alignment.models import SyncSeries
 from tests.factories import UserFactory
@@ -148,34 +150,70 @@ def test_send_reminders_creates_missing_series_as_a_safety_net(project):
     assert SyncSeries.objects.filter(project=project).count() == 1
 
 
-def test_approving_a_project_that_serves_a_product_creates_its_series(db):
-    """Approval makes the project active: its weekly sync exists in the same transaction."""
-    project = approved_project()
+def test_approving_a_project_that_serves_a_product_creates_its_series(
+    db, django_capture_on_commit_callbacks
+):
+    """Approval makes the project active: once it commits, its weekly sync exists."""
+    with django_capture_on_commit_callbacks(execute=True):
+        project = approved_project()
     series = SyncSeries.objects.get(project=project)
     assert (series.weekday, series.paused) == (SyncSeries().weekday, False)
 
 
-def test_approving_a_project_without_a_product_creates_no_series(db):
+def test_approving_a_project_without_a_product_creates_no_series(
+    db, django_capture_on_commit_callbacks
+):
     from projects import services as project_services
     from tests.projects.factories import ProjectFactory
 
     project = ProjectFactory(product=None)
-    project_services.project_approve(project_id=project.pk, by=project.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_services.project_approve(project_id=project.pk, by=project.manager)
     assert not SyncSeries.objects.exists()
 
 
 @pytest.mark.parametrize("was", [{"status": "on_hold"}, {"product": None}])
-def test_an_edit_that_makes_a_project_meet_creates_its_series(project, was):
+def test_an_edit_that_makes_a_project_meet_creates_its_series(
+    project, was, django_capture_on_commit_callbacks
+):
     """Back from on hold, or given a product while active: the edit creates the series."""
     from projects import services as project_services
 
     product = project.product
     Project.objects.filter(pk=project.pk).update(**was)
     project.refresh_from_db()
-    project_services.project_update(
-        project_id=project.pk,
-        expected_version=project.version,
-        by=project.manager,
-        changes={"status": "active", "product": product},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        project_services.project_update(
+            project_id=project.pk,
+            expected_version=project.version,
+            by=project.manager,
+            changes={"status": "active", "product": product},
+        )
     assert SyncSeries.objects.filter(project=project).count() == 1
+
+
+def test_a_project_changed_event_creates_the_series_once_the_change_commits(
+    project, django_capture_on_commit_callbacks
+):
+    """alignment subscribes to projects' PROJECT_CHANGED (projects imports no alignment): the
+    series appears after the announcing transaction commits, never for a rolled-back one, and
+    a second announcement changes nothing."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        events.announce(events.Event.PROJECT_CHANGED, project_id=project.pk)
+    assert not SyncSeries.objects.exists()  # not before the commit
+    for callback in callbacks:
+        callback()
+    series = SyncSeries.objects.get(project=project)
+    with django_capture_on_commit_callbacks(execute=True):
+        events.announce(events.Event.PROJECT_CHANGED, project_id=project.pk)
+    assert list(SyncSeries.objects.all()) == [series]
+    other = active_without_series()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        announce_then_roll_back(other.pk)
+    assert not SyncSeries.objects.filter(project=other).exists()
+
+
+def announce_then_roll_back(project_id: int) -> None:
+    with transaction.atomic():
+        events.announce(events.Event.PROJECT_CHANGED, project_id=project_id)
+        raise RuntimeError("rolled back")
