@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "dbbackup",
     "roleplan.ownership",
     "products",
     "projects",
@@ -169,6 +170,19 @@ STORAGES = {
         )
     },
 }
+
+# Backups (django-dbbackup: manage.py dbbackup / dbrestore) go to a local folder, a volume in
+# docker compose. PostgreSQL: pg_dump's custom format, restored with pg_restore. SQLite: its
+# online backup API both ways, right while the app writes in WAL mode (roleplan/backups.py).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / "backups")
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(BACKUP_DIR)},
+}
+DBBACKUP_CONNECTOR_MAPPING = {
+    "django.db.backends.sqlite3": "roleplan.backups.SqliteOnlineConnector",
+}
+DBBACKUP_SEND_EMAIL = False  # failures show on the console and exit non-zero (cron mails them)
 
 # Redis: the Celery broker and the shared cache. Unset: tasks run in-process, cache in memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
