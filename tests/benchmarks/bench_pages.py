@@ -37,6 +37,8 @@ Environment (all optional):
   BENCH_PORT=8205 (gunicorn), BENCH_PEER_PORT=8206 (puma)
   BENCH_DATABASE_SERVER=postgres://postgres@127.0.0.1:5432
   BENCH_DB_NAME=roleplan_bench, BENCH_PEER_DB_NAME=bench_redmine (both dropped and created)
+  BENCH_SLOW_LIMIT=5         a page (not of a pair) whose one request alone takes longer is
+                            not load-tested; its row fails and says how long it took
   BENCH_GUNICORN_EXTRA="..." more gunicorn options (experiments only)
 Everything targets 127.0.0.1 and stops by itself.
 """
@@ -103,6 +105,7 @@ SCALE_ON = os.environ.get("BENCH_SCALE", "1") != "0"
 BROWSER = os.environ.get("BENCH_BROWSER", "1") != "0"
 EVERY = os.environ.get("BENCH_EVERY", "1") != "0"
 MIN_REQUESTS = 40
+SLOW_LIMIT = float(os.environ.get("BENCH_SLOW_LIMIT", "5"))
 WORKERS = 2
 THREADS = 4
 RAW = HERE / "results"
@@ -306,11 +309,32 @@ def fetch(url: str, headers: list[str]) -> tuple[int, bytes]:
 
 
 def weigh(target: Target) -> dict:
-    status, body = fetch(target.server.base + target.path, target.headers)
-    if status != 200:
-        raise RuntimeError(f"{target.server.name} {target.path} answered {status} over HTTP")
+    """The page's size as served, raw and gzipped, and how long one request alone takes (the
+    faster of two when the first is over SLOW_LIMIT)."""
+    alone = []
+    for _ in range(2):
+        began = time.monotonic()
+        status, body = fetch(target.server.base + target.path, target.headers)
+        alone.append(time.monotonic() - began)
+        if status != 200:
+            raise RuntimeError(f"{target.server.name} {target.path} answered {status} over HTTP")
+        if alone[0] <= SLOW_LIMIT:
+            break
     target.size = len(body)
-    return {"bytes": len(body), "gzip": len(gzip.compress(body, 6))}
+    return {"bytes": len(body), "gzip": len(gzip.compress(body, 6)), "alone_s": min(alone)}
+
+
+def too_slow(key: str, weights: dict, counts: dict) -> bool:
+    """A page whose one request alone takes over SLOW_LIMIT is not load-tested (4 connections
+    would queue minutes of work); its row says how long one request took, and fails."""
+    alone = weights.get(key, {}).get("alone_s", 0.0)
+    if alone <= SLOW_LIMIT:
+        return False
+    counts.setdefault(key, {})["error"] = (
+        f"one request alone took {alone:.1f} s: not load-tested (BENCH_SLOW_LIMIT {SLOW_LIMIT:g} s)"
+    )
+    say(f"  {key}: {counts[key]['error']}")
+    return True
 
 
 def roleplan_headers(username: str) -> tuple[list[str], str]:
@@ -560,6 +584,9 @@ def main() -> int:
                     results[target.key] = measured(tool, target)
             for spec in specs:
                 if spec.key in targets and spec.key not in paired_keys:
+                    if run == 0 and too_slow(spec.key, weights, counts):
+                        del targets[spec.key]
+                        continue
                     results[spec.key] = measured(tool, targets[spec.key])
             runs.append(results)
 
@@ -682,6 +709,7 @@ def scale_phase(
         targets[key] = target
         say(f"  {_label}: {entry} queries, {weights[key]['bytes'] // 1024} KiB")
     connections.close_all()
+    targets = {k: t for k, t in targets.items() if not too_slow(k, weights, counts)}
     runs = []
     for run in range(RUNS):
         say(f"scale run {run + 1}/{RUNS}")

@@ -81,9 +81,11 @@ def pair_rows(runs: list[dict], pairs: list[Pair]) -> tuple[list[str], list[bool
         clean = rp["non2xx"] == 0 and rm["non2xx"] == 0 and rp["answered"] and rm["answered"]
         ok = fast and tail and clean
         verdicts.append(ok)
+        each = ", ".join(f"{r:.1f}" for r in ratios)
+        shown = f"{ratio:.1f}× ({each})" if ratios else "— (Redmine did not answer in time)"
         lines.append(
             f"| {pair.label} | {pair.peer_label} | {rp['rps']:.1f} | {rm['rps']:.1f} | "
-            f"{ratio:.1f}× ({', '.join(f'{r:.1f}' for r in ratios)}) | ≥ {pair.min_ratio:.0f}× | "
+            f"{shown} | ≥ {pair.min_ratio:.0f}× | "
             f"{rp['p50_ms']:.1f} / {rm['p50_ms']:.1f} | {rp['p99_ms']:.1f} / {rm['p99_ms']:.1f} | "
             f"{'yes' if tail else 'no'} | {cpu(rp)} | {cpu(rm)} | "
             f"{mark(ok)}{'' if clean else ' (non-2xx answers or a run without any)'} |"
