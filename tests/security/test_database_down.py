@@ -208,6 +208,10 @@ def test_gunicorn_answers_503_when_postgres_goes_away_and_recovers_when_it_retur
             "1",
             "--log-level",
             "warning",
+            # Its own control socket: gunicorn 27's default (~/.gunicorn/gunicorn.ctl) is shared
+            # by every gunicorn one user starts, and would take over another's (issue 17).
+            "--control-socket",
+            str(tmp_path / "gunicorn.ctl"),
         ],
         cwd=ROOT,
         env={**os.environ, **env},
@@ -224,6 +228,7 @@ def test_gunicorn_answers_503_when_postgres_goes_away_and_recovers_when_it_retur
                 return False
 
         wait_for(answers, timeout=60, interval=0.2)
+        assert (tmp_path / "gunicorn.ctl").is_socket()  # its own, not ~/.gunicorn's
         export = f"{base}/ownership/export.csv"
         status, body, _ = get(export, cookie)
         assert status == 200
