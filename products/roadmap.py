@@ -25,16 +25,12 @@ from products.models import Horizon, Kpi, Product, RoadmapItem, Status
 COLUMN_SIZE = 50  # cards a board column shows first, and how many "Show more" adds
 PAGE_SIZE = 100  # rows of the table a page
 
-# Text neither the board nor the table shows: left in the table.
-UNSHOWN = [
-    "problem",
-    "audience",
-    "requirements",
-    "success_metric",
-    "hypothesis",
-    "action",
-    "data",
-    "insight",
+# What the board and the table show of an item (and its KPI's name): the rest (its PRD and
+# hypothesis texts, who saved it when) stays in the table.
+LISTED = [
+    *["product", "title", "status", "horizon", "rank", "version", "kpi__name"],
+    *["reach", "impact", "confidence", "effort", "rice_score"],
+    *["ice_impact", "ice_confidence", "ice_ease", "ice_score"],
 ]
 
 # What the query string says when it says nothing.
@@ -66,14 +62,14 @@ def items_url(product: Product) -> str:
 
 
 def shown_items(product_id: int, state: dict) -> QuerySet[RoadmapItem]:
-    """The items of a product the roadmap's filters show, without the texts it does not show,
-    with their KPI."""
+    """The items of a product the roadmap's filters show, with what the roadmap shows of them
+    and their KPI's name."""
     items = RoadmapItem.objects.filter(product_id=product_id)
     if state["status"]:
         items = items.filter(status=state["status"])
     if state["kpi"]:
         items = items.filter(kpi_id=state["kpi"])
-    return items.select_related("kpi").defer(*UNSHOWN)
+    return items.select_related("kpi").only(*LISTED)
 
 
 def in_view(state: dict, status: str, kpi_id: int | None) -> bool:

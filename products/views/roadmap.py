@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget
 
 from products import access
+from products.cards import render_cards
 from products.forms import RoadmapFilterForm, RoadmapItemCreateForm
 from products.models import Horizon, Kpi, Product, RoadmapItem
 from products.roadmap import (
@@ -106,6 +107,7 @@ def roadmap_context(
         for column in columns:
             column.add_form = add_form(column.horizon.value, add_forms.get(column.horizon.value))
             column.more_links = more_links(product, state, column)
+        render_cards(context, (item for column in columns for item in column.items))
         context["columns"] = columns
     return context
 
@@ -157,6 +159,7 @@ def roadmap_column(request: HttpRequest, slug: str, horizon: str) -> HttpRespons
     column = column_slice(product, state, horizon, offset)
     column.more_links = more_links(product, state, column)
     context = page_context(product, state, column=column)
+    render_cards(context, column.items)
     return render(request, "products/roadmap.html#column-more", context)
 
 
@@ -190,6 +193,7 @@ def columns_answer(
     for column in board_columns(product, state, horizons):
         column.add_form = add_form(column.horizon.value)
         column.more_links = more_links(product, state, column)
+        render_cards(context, column.items)
         oob = column.horizon.value != horizons[0]
         parts.append(
             render_to_string(
@@ -209,10 +213,9 @@ def card_answer(
     offers Up and Down where the column as filtered has an item above and below: one query."""
     above, below = neighbours(product, state, item)
     item.is_first, item.is_last = above is None, below is None
-    context = page_context(product, state, item=item)
-    html = announcement(request, announce) + render_to_string(
-        "products/_card.html", context, request
-    )
+    context = page_context(product, state)
+    render_cards(context, [item])
+    html = announcement(request, announce) + item.card
     return reswap(retarget(HttpResponse(html), f"#item-{item.pk}"), "outerHTML")
 
 

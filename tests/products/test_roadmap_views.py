@@ -724,3 +724,52 @@ def test_a_product_with_many_items_in_now_lists_the_first_on_its_page(client, ow
     assert ">Now 10</a>" not in html
     assert "15 more on the roadmap" in html
     assert "<strong>25</strong>Now" in html
+
+
+# Weight and the cards' cache -----------------------------------------------------------------
+
+
+def test_a_card_weighs_under_one_and_a_half_kib(client, owner):
+    """What a card costs the browser to parse: one editor control and one Move… menu, no
+    per-card forms or tokens. Long title, long address, a KPI, in the middle of its column."""
+    product = make_product(
+        owner=owner, name="Email marketing platform", slug="email-marketing-platform"
+    )
+    kpi = KpiFactory(product=product, name="Repurchase rate within three months")
+    for n in range(200):
+        make_item(
+            product,
+            title=f"Abandoned-cart journeys with a second reminder and a discount code {n:03d}",
+            horizon=["now", "next", "later"][n % 3],
+            kpi=kpi,
+            reach=1_250_000,
+            effort=Decimal("13.25"),
+        )
+    client.force_login(owner)
+    response = client.get(roadmap_url(product))
+    html = response.content.decode()
+    cards = re.findall(r'<li class="card-item".*?</li>', html, re.S)
+    assert len(cards) == 150  # 50 a column
+    assert max(len(card.encode()) for card in cards) < 1.5 * 1024
+    assert len(response.content) < 300 * 1024
+
+
+def test_a_card_shows_what_is_saved_now_even_when_changed_behind_its_back(
+    client, product, kpi, item, owner
+):
+    """Cards are remembered in the cache under everything they show: a change anywhere, even
+    one that does not count the item's version up (a KPI renamed, a bulk update), is a new
+    card, never a stale one."""
+    client.force_login(owner)
+    assert "Repurchase rate" in card_on_page(
+        client.get(roadmap_url(product)).content.decode(), item.pk
+    )
+    kpi.name = "Repeat purchases"
+    kpi.save()
+    RoadmapItem.objects.filter(pk=item.pk).update(title="Cart nudges")
+    card = card_on_page(client.get(roadmap_url(product)).content.decode(), item.pk)
+    assert "Repeat purchases" in card
+    assert ">Cart nudges</a>" in card
+    filtered = roadmap_url(product, "?status=idea")
+    filtered_card = card_on_page(client.get(filtered).content.decode(), item.pk)
+    assert f'hx-get="{edit_url(item, "?status=idea")}"' in filtered_card  # its page's filters
