@@ -17,14 +17,9 @@ from functools import cached_property
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from products.models import Product
-from projects.models import PERSON_COLUMNS, ChangeRequest, Project, ProjectStatus
-from roleplan import db
-from roleplan.ownership.models import Asset
+from projects.models import ChangeRequest, Project, ProjectStatus
 
 CLOSED_STATUSES = (ProjectStatus.DONE, ProjectStatus.CANCELLED)
 
@@ -85,80 +80,8 @@ class ProjectAccess:
 
 def get_project(user: User, slug: str) -> ProjectAccess:
     """The project and what `user` may do with it; 404 for an unknown slug."""
-    if connection.vendor == "postgresql":
-        project = project_for_page(user, slug)
-        if project is None:
-            raise Http404("No project here.")
-    else:
-        project = get_object_or_404(Project.objects.for_page(user), slug=slug)
+    project = get_object_or_404(Project.objects.for_page(user), slug=slug)
     return ProjectAccess(project=project, user=user)
-
-
-# Project.objects.for_page(user) as one prepared statement (PostgreSQL): the same columns, the
-# same instances, without the ORM's ~1.5 ms of CPU to build and compile the query and ~0.5 ms of
-# PostgreSQL's to plan it, on every project page. tests/projects/test_access.py holds the two to
-# the same answer.
-PEOPLE = ("owner", "manager", "approved_by")
-
-
-PERSON_FIELDS = db.in_model_order(User, {"id", *PERSON_COLUMNS})
-ASSET_FIELDS = db.in_model_order(Asset, {"id", "name", "slug", "owner_id"})
-PRODUCT_FIELDS = db.in_model_order(Product, {"id", "asset_id"})
-
-
-def _page_sql() -> str:
-    project = [f'p."{f.column}"' for f in Project._meta.concrete_fields]
-    people = [f'{who}."{name}"' for who in PEOPLE for name in PERSON_FIELDS]
-    return (
-        f"SELECT {', '.join(project)},"
-        f" EXISTS (SELECT 1 FROM {Project.editors.through._meta.db_table} e"
-        " WHERE e.project_id = p.id AND e.user_id = %(user)s),"
-        f" {', '.join(f'pr.{name}' for name in PRODUCT_FIELDS)},"
-        f" {', '.join(f'a.{name}' for name in ASSET_FIELDS)},"
-        f" {', '.join(people)}"
-        f" FROM {Project._meta.db_table} p"
-        f" LEFT JOIN {Product._meta.db_table} pr ON pr.id = p.product_id"
-        f" LEFT JOIN {Asset._meta.db_table} a ON a.id = pr.asset_id"
-        f" LEFT JOIN {User._meta.db_table} owner ON owner.id = a.owner_id"
-        f" JOIN {User._meta.db_table} manager ON manager.id = p.manager_id"
-        f" LEFT JOIN {User._meta.db_table} approved_by ON approved_by.id = p.approved_by_id"
-        " WHERE p.slug = %(slug)s"
-    )
-
-
-PAGE_SQL = _page_sql()
-PROJECT_FIELDS = [f.attname for f in Project._meta.concrete_fields]
-
-
-def _person(values) -> User | None:
-    return None if values[0] is None else User.from_db(connection.alias, PERSON_FIELDS, values)
-
-
-def project_for_page(user: User, slug: str) -> Project | None:
-    ((*rows,),) = db.fetch_many([(PAGE_SQL, {"user": user.pk, "slug": slug})])
-    if not rows:
-        return None
-    project_values, (is_editor,), product_values, asset_values, *people = db.split_row(
-        rows[0],
-        len(PROJECT_FIELDS),
-        1,
-        len(PRODUCT_FIELDS),
-        len(ASSET_FIELDS),
-        *[len(PERSON_FIELDS)] * len(PEOPLE),
-    )
-    project = Project.from_db(connection.alias, PROJECT_FIELDS, project_values)
-    project.user_is_editor = is_editor
-    owner, manager, approved_by = (_person(values) for values in people)
-    product = None
-    if product_values[0] is not None:
-        product = Product.from_db(connection.alias, PRODUCT_FIELDS, product_values)
-        asset = Asset.from_db(connection.alias, ASSET_FIELDS, asset_values)
-        Asset._meta.get_field("owner").set_cached_value(asset, owner)
-        Product._meta.get_field("asset").set_cached_value(product, asset)
-    Project._meta.get_field("product").set_cached_value(project, product)
-    Project._meta.get_field("manager").set_cached_value(project, manager)
-    Project._meta.get_field("approved_by").set_cached_value(project, approved_by)
-    return project
 
 
 def get_project_for_edit(user: User, slug: str) -> ProjectAccess:

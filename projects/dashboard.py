@@ -4,11 +4,10 @@ queries, whatever the number of projects."""
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.utils import timezone
 
 from projects import health
-from projects.models import ChangeRequest, Project
+from projects.models import ChangeRequest, Project, ProjectStatus
 
 LIMIT = 8
 
@@ -18,7 +17,7 @@ def dashboard_context(user) -> dict:
     projects = list(
         Project.objects.involving(user)
         .for_list()
-        .exclude(status__in=["done", "cancelled"])
+        .exclude(status__in=[ProjectStatus.DONE, ProjectStatus.CANCELLED])
         .order_by("deadline", "name")[:LIMIT]
     )
     facts = health.facts_for_projects(projects, today)
@@ -26,7 +25,7 @@ def dashboard_context(user) -> dict:
     requests = (
         ChangeRequest.objects.open()
         .filter(project_id__in=list(waiting))
-        .annotate(option_count=Count("options"))
+        .with_option_count()
         .order_by("number")
     )
     by_pk = {p.pk: p for p in projects}

@@ -1,29 +1,29 @@
 """The iron triangle against a baseline, and the health status computed from it.
 
-The same rules serve one project (the project page, from the SQL aggregates of
-projects/overview.py) and many (the project list and the dashboard, from a few aggregate queries:
-facts_for_projects); tests/projects/test_health.py holds the two to the same facts. RULES is
-shown on the project page, so the people reading a status can check it.
+The same figures and rules serve one project (the project page) and many (the project list, the
+dashboard, the weekly sync's agenda): figures_for_projects reads them with a fixed number of
+aggregate queries, whatever the number of projects and of their rows. RULES is shown on the
+project page, so the people reading a status can check it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from projects.models import (
     Baseline,
-    BaselineItem,
+    BaselineKind,
     CostLine,
     Deliverable,
     DeliverableStatus,
     Milestone,
     MilestoneDependency,
+    Moscow,
     ProjectRisk,
     RiskStatus,
 )
@@ -154,12 +154,17 @@ def forecast_finish(
     return last_done
 
 
-def milestone_flags(milestone: Milestone, deadline: date) -> list[str]:
-    """Why a milestone is flagged (prefetched depends_on), or an empty list."""
+def milestone_flags(
+    milestone: Milestone, deadline: date, predecessors: list[Milestone] | None = None
+) -> list[str]:
+    """Why a milestone is flagged, or an empty list. `predecessors`: what it depends on, when
+    the caller has them in a list (else read from depends_on, prefetched)."""
     flags = []
     if milestone.due_date > deadline:
         flags.append("due after the project's deadline")
-    for predecessor in milestone.depends_on.all():
+    if predecessors is None:
+        predecessors = list(milestone.depends_on.all())
+    for predecessor in predecessors:
         if milestone.due_date < predecessor.due_date:
             flags.append(f"due before “{predecessor.title}”, which it depends on")
     return flags
@@ -168,102 +173,173 @@ def milestone_flags(milestone: Milestone, deadline: date) -> list[str]:
 # Many projects, from aggregate queries ----------------------------------------------------------
 
 
-def facts_for_projects(projects: list, today: date) -> dict[int, Facts]:
-    """Facts for each project, in a fixed number of queries whatever the number of projects."""
+@dataclass
+class BaselineScope:
+    """A baseline's scope against the project's scope now."""
+
+    scope: int = 0  # deliverables the baseline holds
+    kept: int = 0  # of those, still in scope
+
+
+@dataclass
+class Figures:
+    """The counts and sums of one project, each read by the database (grouped by project): what
+    the project page shows and what its health is computed from. The project list, the
+    dashboard and the weekly sync read the same figures for many projects at once."""
+
+    facts: Facts
+    deliverables: dict = field(default_factory=dict)
+    milestones: dict = field(default_factory=dict)
+    costs: dict = field(default_factory=dict)
+    risks: dict = field(default_factory=dict)
+    current: BaselineScope | None = None
+    original: BaselineScope | None = None
+
+
+DELIVERABLE_ZEROS = dict.fromkeys(
+    ["total", "in_scope", "done", "in_progress", "blocked", "overdue", "due_ahead", "has_open"]
+    + ["must", "should", "could"],
+    0,
+) | {"open_due": None, "last_done": None}
+MILESTONE_ZEROS = dict.fromkeys(["total", "done", "overdue", "open", "flagged"], 0) | {
+    "open_due": None,
+    "last_done": None,
+}
+COST_ZEROS = {
+    "lines": 0,
+    "planned": Decimal(0),
+    "spent": Decimal(0),
+    "forecast": Decimal(0),
+}
+RISK_ZEROS = dict.fromkeys(["open", "late", "high", "top"], 0)
+
+
+def figures_for_projects(projects: list, today: date) -> dict[int, Figures]:
+    """Figures for each project, in five queries whatever the number of projects and rows."""
     ids = [p.pk for p in projects]
-    facts = {p.pk: Facts() for p in projects}
-    if not ids:
-        return facts
-    open_q = ~Q(status=DeliverableStatus.DONE)
-    rows = (
-        Deliverable.objects.filter(project_id__in=ids, in_scope=True)
-        .values("project_id")
-        .annotate(
-            open_due=Max("due_date", filter=open_q),
-            has_open=Count("id", filter=open_q & Q(due_date__isnull=False)),
-            last_done=Max("done_on"),
-            overdue=Count("id", filter=open_q & Q(due_date__lt=today)),
+    figures = {
+        p.pk: Figures(
+            facts=Facts(),
+            deliverables=dict(DELIVERABLE_ZEROS),
+            milestones=dict(MILESTONE_ZEROS),
+            costs=dict(COST_ZEROS),
+            risks=dict(RISK_ZEROS),
         )
-    )
-    dates: dict[int, dict] = defaultdict(dict)
-    for row in rows:
-        dates[row["project_id"]] = row
+        for p in projects
+    }
+    if not ids:
+        return figures
+
+    scoped = Q(in_scope=True)
+    open_work = scoped & ~Q(status=DeliverableStatus.DONE)
     for row in (
-        Milestone.objects.filter(project_id__in=ids)
+        Deliverable.objects.filter(project_id__in=ids)
         .values("project_id")
         .annotate(
-            open_due=Max("due_date", filter=Q(done_on__isnull=True)),
-            has_open=Count("id", filter=Q(done_on__isnull=True)),
-            last_done=Max("done_on"),
-            overdue=Count("id", filter=Q(done_on__isnull=True, due_date__lt=today)),
+            total=Count("id"),
+            scoped=Count("id", filter=scoped),  # not "in_scope": the filters below mean the field
+            done=Count("id", filter=scoped & Q(status=DeliverableStatus.DONE)),
+            in_progress=Count("id", filter=scoped & Q(status=DeliverableStatus.IN_PROGRESS)),
+            blocked=Count("id", filter=scoped & Q(status=DeliverableStatus.BLOCKED)),
+            overdue=Count("id", filter=open_work & Q(due_date__lt=today)),
+            due_ahead=Count("id", filter=open_work & Q(due_date__gte=today)),
+            has_open=Count("id", filter=open_work & Q(due_date__isnull=False)),
+            open_due=Max("due_date", filter=open_work),
+            last_done=Max("done_on", filter=scoped),
+            must=Count("id", filter=scoped & Q(moscow=Moscow.MUST)),
+            should=Count("id", filter=scoped & Q(moscow=Moscow.SHOULD)),
+            could=Count("id", filter=scoped & Q(moscow=Moscow.COULD)),
         )
     ):
-        d = dates[row["project_id"]]
-        d["open_due"] = max(filter(None, [d.get("open_due"), row["open_due"]]), default=None)
-        d["has_open"] = (d.get("has_open") or 0) + row["has_open"]
-        d["last_done"] = max(filter(None, [d.get("last_done"), row["last_done"]]), default=None)
-        d["overdue"] = (d.get("overdue") or 0) + row["overdue"]
-    for pk, d in dates.items():
-        f = facts[pk]
-        f.overdue = d.get("overdue") or 0
-        f.forecast_finish = forecast_finish(
-            open_due=d.get("open_due"),
-            has_open=bool(d.get("has_open")),
-            last_done=d.get("last_done"),
-            today=today,
-        )
+        row["in_scope"] = row.pop("scoped")
+        figures[row.pop("project_id")].deliverables = row
 
     late_predecessor = MilestoneDependency.objects.filter(
         successor=OuterRef("pk"), predecessor__due_date__gt=OuterRef("due_date")
     )
+    still_open = Q(done_on__isnull=True)
     for row in (
         Milestone.objects.filter(project_id__in=ids)
-        .filter(Q(due_date__gt=F("project__deadline")) | Exists(late_predecessor))
         .values("project_id")
-        .annotate(n=Count("id"))
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=~still_open),
+            overdue=Count("id", filter=still_open & Q(due_date__lt=today)),
+            open=Count("id", filter=still_open),
+            open_due=Max("due_date", filter=still_open),
+            last_done=Max("done_on"),
+            flagged=Count(
+                "id", filter=Q(due_date__gt=F("project__deadline")) | Exists(late_predecessor)
+            ),
+        )
     ):
-        facts[row["project_id"]].flagged = row["n"]
+        figures[row.pop("project_id")].milestones = row
 
     for row in (
         CostLine.objects.filter(project_id__in=ids)
         .values("project_id")
-        .annotate(total=Sum(Coalesce("actual", "planned")))
+        .annotate(
+            lines=Count("id"),
+            planned_sum=Sum("planned"),  # not "planned": that is the field
+            spent=Coalesce(Sum("actual"), Value(Decimal(0)), output_field=DecimalField()),
+            forecast=Sum(Coalesce("actual", "planned")),
+        )
     ):
-        facts[row["project_id"]].forecast_cost = row["total"] or Decimal(0)
+        row["planned"] = row.pop("planned_sum")
+        figures[row.pop("project_id")].costs = row
 
+    not_closed = ~Q(status=RiskStatus.CLOSED)
     for row in (
         ProjectRisk.objects.filter(project_id__in=ids)
-        .exclude(status=RiskStatus.CLOSED)
         .values("project_id")
-        .annotate(top=Max("score"))
-    ):
-        facts[row["project_id"]].top_risk = row["top"] or 0
-
-    for baseline in Baseline.objects.filter(project_id__in=ids, is_current=True):
-        f = facts[baseline.project_id]
-        f.baseline_deadline = baseline.deadline
-        f.baseline_budget = baseline.budget
-
-    in_current = BaselineItem.objects.filter(
-        baseline__project_id=OuterRef("project_id"),
-        baseline__is_current=True,
-        deliverable_ref=OuterRef("pk"),
-    )
-    for row in (
-        Deliverable.objects.filter(
-            project_id__in=ids, in_scope=True, project__approved_at__isnull=False
+        .annotate(
+            open=Count("id", filter=not_closed),
+            late=Count("id", filter=not_closed & Q(review_date__lt=today)),
+            high=Count("id", filter=not_closed & Q(score__gte=AT_RISK_RISK_SCORE)),
+            top=Coalesce(Max("score", filter=not_closed), 0),
         )
-        .exclude(Exists(in_current))
-        .values("project_id")
-        .annotate(n=Count("id"))
     ):
-        facts[row["project_id"]].scope_added = row["n"]
-    still_in_scope = Deliverable.objects.filter(pk=OuterRef("deliverable_ref"), in_scope=True)
-    for row in (
-        BaselineItem.objects.filter(baseline__project_id__in=ids, baseline__is_current=True)
-        .exclude(Exists(still_in_scope))
-        .values("baseline__project_id")
-        .annotate(n=Count("id"))
+        figures[row.pop("project_id")].risks = row
+
+    # The current and the original (approval) baseline, each with its scope against the scope
+    # now: how many of its deliverables are still in scope. The rest of the baseline was
+    # removed; the deliverables in scope beyond those kept were added.
+    still_in_scope = Deliverable.objects.filter(
+        pk=OuterRef("items__deliverable_ref"), in_scope=True
+    )
+    for baseline in (
+        Baseline.objects.filter(project_id__in=ids)
+        .filter(Q(is_current=True) | Q(kind=BaselineKind.APPROVAL))
+        .annotate(scope=Count("items"), kept=Count("items", filter=Exists(still_in_scope)))
+        .only("project_id", "is_current", "kind", "deadline", "budget")
     ):
-        facts[row["baseline__project_id"]].scope_removed = row["n"]
-    return facts
+        f = figures[baseline.project_id]
+        counts = BaselineScope(scope=baseline.scope, kept=baseline.kept)
+        if baseline.is_current:
+            f.facts.baseline_deadline = baseline.deadline
+            f.facts.baseline_budget = baseline.budget
+            f.current = counts
+        if baseline.kind == BaselineKind.APPROVAL:
+            f.original = counts
+
+    for f in figures.values():
+        d, m = f.deliverables, f.milestones
+        f.facts.overdue = d["overdue"] + m["overdue"]
+        f.facts.flagged = m["flagged"]
+        f.facts.forecast_finish = forecast_finish(
+            open_due=max(filter(None, [d["open_due"], m["open_due"]]), default=None),
+            has_open=bool(d["has_open"] or m["open"]),
+            last_done=max(filter(None, [d["last_done"], m["last_done"]]), default=None),
+            today=today,
+        )
+        f.facts.forecast_cost = f.costs["forecast"] or Decimal(0)
+        f.facts.top_risk = f.risks["top"] or 0
+        if f.current is not None:
+            f.facts.scope_added = d["in_scope"] - f.current.kept
+            f.facts.scope_removed = f.current.scope - f.current.kept
+    return figures
+
+
+def facts_for_projects(projects: list, today: date) -> dict[int, Facts]:
+    """What the health rules read, for each project (figures_for_projects)."""
+    return {pk: f.facts for pk, f in figures_for_projects(projects, today).items()}

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from products.models import Kpi, Product, RoadmapItem
+from roleplan.versioning import Versioned
 
 
 class ProjectStatus(models.TextChoices):
@@ -46,37 +47,16 @@ class Methodology(models.TextChoices):
 
 class ProjectQuerySet(models.QuerySet):
     def with_user_is_editor(self, user) -> ProjectQuerySet:
-        """Annotate whether `user` is among the editors, in the same query as the project.
-
-        Written as SQL: an Exists() subquery costs ~1 ms of CPU to resolve and compile on
-        every request, more than the project page's whole query budget allows."""
-        editors = Project.editors.through._meta.db_table
-        projects = Project._meta.db_table
-        return self.annotate(
-            user_is_editor=RawSQL(
-                f"EXISTS (SELECT 1 FROM {editors} e "
-                f"WHERE e.project_id = {projects}.id AND e.user_id = %s)",
-                [user.pk],
-                output_field=models.BooleanField(),
-            )
-        )
+        """Annotate whether `user` is among the editors, in the same query as the project."""
+        editor = Project.editors.through.objects.filter(project_id=OuterRef("pk"), user_id=user.pk)
+        return self.annotate(user_is_editor=Exists(editor))
 
     def for_page(self, user) -> ProjectQuerySet:
-        """The project with what every project page shows of its people and product: names
-        only. Each column selected costs CPU to compile and convert (a user row has eleven),
-        and the project pages have a budget of a few milliseconds."""
-        people = ("product__asset__owner", "manager", "approved_by")
-        return (
-            self.select_related(*people)
-            .only(
-                *PROJECT_COLUMNS,
-                "product__asset__name",
-                "product__asset__slug",
-                "product__asset__owner_id",
-                *(f"{who}__{name}" for who in people for name in PERSON_COLUMNS),
-            )
-            .with_user_is_editor(user)
-        )
+        """The project with what every project page shows of its people and product, and
+        whether `user` edits it: one query."""
+        return self.select_related(
+            "product__asset__owner", "manager", "approved_by"
+        ).with_user_is_editor(user)
 
     def for_list(self) -> ProjectQuerySet:
         return self.select_related("product__asset__owner", "manager")
@@ -89,11 +69,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(Q(manager=user) | Q(product__asset__owner=user) | Exists(editor))
 
 
-# What a page shows of a person (the `person` filter: the full name, or the username).
-PERSON_COLUMNS = ("first_name", "last_name", "username", "is_active")
-
-
-class Project(models.Model):
+class Project(Versioned):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     product = models.ForeignKey(
@@ -123,18 +99,18 @@ class Project(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # Counts every change to the project's plan: its own fields and its scope, milestones,
+    # costs, risks, change requests and baselines (projects.services counts it up in each
+    # write, locking the project row first). The key of the overview's cached figures.
+    revision = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["deadline", "name"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(deadline__gt=F("start_date")), name="project_deadline_after_start"
             ),
@@ -156,7 +132,6 @@ class Project(models.Model):
                 | Q(approved_at__isnull=False, approved_by__isnull=False),
                 name="project_approval_has_who_and_when",
             ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="project_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -176,9 +151,6 @@ class Project(models.Model):
     @property
     def product_owner(self):
         return self.product.asset.owner if self.product_id else None
-
-
-PROJECT_COLUMNS = tuple(f.name for f in Project._meta.concrete_fields)
 
 
 class DeliverableStatus(models.TextChoices):
@@ -246,7 +218,7 @@ def with_delivery_progress(roadmap_items: models.QuerySet) -> models.QuerySet:
     )
 
 
-class Deliverable(models.Model):
+class Deliverable(Versioned):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
     title = models.CharField(max_length=200)
     description = models.TextField(
@@ -273,18 +245,14 @@ class Deliverable(models.Model):
         related_name="deliverables",
         help_text="The roadmap item this deliverable delivers: why it exists.",
     )
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = DeliverableQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(status__in=DeliverableStatus.values), name="deliverable_status_valid"
             ),
@@ -312,9 +280,6 @@ class Deliverable(models.Model):
                 condition=~Q(moscow=Moscow.WONT) | Q(in_scope=False),
                 name="deliverable_wont_is_out_of_scope",
             ),
-            models.CheckConstraint(
-                condition=Q(version__gte=1), name="deliverable_version_positive"
-            ),
         ]
         indexes = [models.Index(fields=["project", "due_date"], name="deliverable_project_due")]
 
@@ -334,7 +299,7 @@ class Deliverable(models.Model):
         )
 
 
-class Milestone(models.Model):
+class Milestone(Versioned):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -349,18 +314,13 @@ class Milestone(models.Model):
         blank=True,
         help_text="Finish-to-start: this milestone can be reached only after these.",
     )
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(condition=~Q(title=""), name="milestone_title_not_blank"),
-            models.CheckConstraint(condition=Q(version__gte=1), name="milestone_version_positive"),
         ]
         indexes = [models.Index(fields=["project", "due_date"], name="milestone_project_due")]
 
@@ -403,7 +363,7 @@ class CostCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class CostLine(models.Model):
+class CostLine(Versioned):
     """A planned cost, and what it actually cost once spent (empty until then)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_lines")
@@ -418,15 +378,12 @@ class CostLine(models.Model):
         help_text="Leave empty until the money is spent.",
     )
     date = models.DateField(help_text="When the cost falls due (or fell).")
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["date", "id"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(category__in=CostCategory.values), name="cost_category_valid"
             ),
@@ -436,7 +393,6 @@ class CostLine(models.Model):
                 name="cost_actual_not_negative",
             ),
             models.CheckConstraint(condition=~Q(description=""), name="cost_description_not_blank"),
-            models.CheckConstraint(condition=Q(version__gte=1), name="cost_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -473,7 +429,7 @@ def risk_level(score: int) -> str:
     return "minimal"
 
 
-class ProjectRisk(models.Model):
+class ProjectRisk(Versioned):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="risks")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
@@ -491,15 +447,12 @@ class ProjectRisk(models.Model):
     mitigation = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=RiskStatus.choices, default=RiskStatus.OPEN)
     review_date = models.DateField()
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-score", "number"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.UniqueConstraint(fields=["project", "number"], name="risk_number_per_project"),
             models.CheckConstraint(
                 condition=Q(category__in=RiskCategory.values), name="risk_category_valid"
@@ -516,7 +469,6 @@ class ProjectRisk(models.Model):
             ),
             models.CheckConstraint(condition=~Q(title=""), name="risk_title_not_blank"),
             models.CheckConstraint(condition=Q(number__gte=1), name="risk_number_positive"),
-            models.CheckConstraint(condition=Q(version__gte=1), name="risk_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -548,6 +500,17 @@ class ChangeStatus(models.TextChoices):
 class ChangeRequestQuerySet(models.QuerySet):
     def open(self) -> ChangeRequestQuerySet:
         return self.filter(status=ChangeStatus.OPEN)
+
+    def with_option_count(self) -> ChangeRequestQuerySet:
+        """Annotate option_count: a subquery per request, not a join and a GROUP BY over every
+        selected column of the request and its related rows."""
+        options = (
+            ChangeOption.objects.filter(request=OuterRef("pk"))
+            .values("request")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.annotate(option_count=Coalesce(Subquery(options), 0))
 
 
 class ChangeRequest(models.Model):
@@ -608,7 +571,7 @@ class ChangeRequest(models.Model):
         return self.status == ChangeStatus.OPEN
 
 
-class ChangeOption(models.Model):
+class ChangeOption(Versioned):
     """One answer of the project manager: its impact on scope, deadline and budget."""
 
     request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="options")
@@ -643,19 +606,15 @@ class ChangeOption(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["label"]
         constraints = [
+            *Versioned.Meta.constraints,
             models.UniqueConstraint(fields=["request", "label"], name="change_option_label_unique"),
             models.CheckConstraint(condition=~Q(title=""), name="change_option_title_not_blank"),
             models.CheckConstraint(condition=~Q(label=""), name="change_option_label_not_blank"),
-            models.CheckConstraint(
-                condition=Q(version__gte=1), name="change_option_version_positive"
-            ),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,16 @@
 """Writes on projects. Every function takes keyword arguments and runs in one transaction.
 
 Locking order, everywhere: the project row first, then the change request, then the row being
-edited. Edits are compare-and-set on the row's version: a stale edit raises StaleEdit carrying
-the row as it is now, and nothing is written.
+edited. Edits are compare-and-set on the row's version (roleplan.versioning.lock_for_edit): a
+stale edit raises StaleEdit carrying the row as it is now and what the person sent, and nothing
+is written.
 
 The baseline moves in exactly two places: project_approve (the first baseline) and
 change_request_decide with an accepted option (the next one). Nothing else writes a Baseline.
+
+What other apps may react to is announced through roleplan.events, after the transaction
+commits: a project's status, product or manager changing (PROJECT_CHANGED: the weekly sync of
+an active project's pair of people), a baseline written, a change request raised or decided.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Max
+from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -42,14 +47,8 @@ from projects.models import (
     ProjectRisk,
     ProjectStatus,
 )
-
-
-class StaleEdit(Exception):
-    """The row changed since the user loaded it; carries the row as it is now."""
-
-    def __init__(self, current: models.Model):
-        self.current = current
-        super().__init__(f"{current} was changed by someone else")
+from roleplan.events import Event, announce
+from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
 
 
 class Refused(Exception):
@@ -74,19 +73,23 @@ def unique_slug(name: str) -> str:
 
 
 def _lock_project(project_id: int) -> Project:
+    """Lock the project's row (first, always: see the locking order above) and count its
+    revision up: every caller is about to change the project's plan, and the revision is the
+    key of what the project page keeps in the cache (projects.overview)."""
+    Project.objects.filter(pk=project_id).update(revision=F("revision") + 1)
     return Project.objects.select_for_update().get(pk=project_id)
 
 
-def _compare_and_set(model, pk: int, expected_version: int, by: User, changes: dict):
-    row = model.objects.select_for_update().get(pk=pk)
-    if row.version != expected_version:
-        raise StaleEdit(row)
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.version += 1
-    row.updated_by = by
-    row.save()
-    return row
+def _project_of(model: type, pk: int) -> int:
+    return model.objects.values_list("project_id", flat=True).get(pk=pk)
+
+
+# What the weekly sync of a project depends on: when one changes, PROJECT_CHANGED is announced.
+SYNC_FIELDS = ("status", "product_id", "manager_id")
+
+
+def _sync_facts(project: Project) -> tuple:
+    return tuple(getattr(project, name) for name in SYNC_FIELDS)
 
 
 def check_status_allowed(*, project: Project, status: str, benefits: str, outcomes: str) -> None:
@@ -146,6 +149,7 @@ def project_create(
         updated_by=by,
     )
     project.editors.set(editors)
+    announce(Event.PROJECT_CHANGED, project_id=project.pk)
     return project
 
 
@@ -160,9 +164,9 @@ def project_update(
 ) -> Project:
     """Change a project's fields. After approval the baselined fields (start, deadline, budget,
     currency) are refused: they move only through a decided change request."""
-    project = _lock_project(project_id)
-    if project.version != expected_version:
-        raise StaleEdit(project)
+    submitted = changes if editors is None else {**changes, "editors": editors}
+    _lock_project(project_id)
+    project = lock_for_edit(Project, project_id, expected_version, submitted)
     if project.is_approved:
         moved = [f for f in BASELINED_FIELDS if f in changes and changes[f] != getattr(project, f)]
         if moved:
@@ -177,24 +181,13 @@ def project_update(
     deadline = changes.get("deadline", project.deadline)
     if deadline <= start:
         raise ValidationError({"deadline": "The deadline must be after the start date."})
-    for name, value in changes.items():
-        setattr(project, name, value)
-    project.version += 1
-    project.updated_by = by
-    project.save()
+    before = _sync_facts(project)
+    save_edit(project, changes, by=by)
     if editors is not None:
         project.editors.set(editors)
-    _ensure_sync_series(project)
+    if _sync_facts(project) != before:
+        announce(Event.PROJECT_CHANGED, project_id=project.pk)
     return project
-
-
-def _ensure_sync_series(project: Project) -> None:
-    """An active project that serves a product gets its weekly PM-to-PM sync series in the same
-    transaction that makes it so (issue 6: created when a project becomes active)."""
-    if project.status == ProjectStatus.ACTIVE and project.product_id is not None:
-        from roleplan.alignment import services as alignment_services
-
-        alignment_services.series_ensure_for_project(project_id=project.pk)
 
 
 def _snapshot_items(baseline: Baseline, deliverables) -> None:
@@ -224,8 +217,8 @@ def project_approve(
     """Approve the project: store its first baseline (in-scope deliverables, start, deadline,
     budget) and make it active. Refused when already approved or without benefits/outcomes."""
     project = _lock_project(project_id)
-    if expected_version is not None and project.version != expected_version:
-        raise StaleEdit(project)
+    if expected_version is not None:
+        project = lock_for_edit(Project, project_id, expected_version)
     if project.is_approved:
         raise Refused(
             "This project is already approved; its baseline moves only through change requests."
@@ -240,12 +233,9 @@ def project_approve(
     if project.status in (ProjectStatus.CANCELLED, ProjectStatus.DONE):
         raise Refused(f"A {project.get_status_display().lower()} project cannot be approved.")
     now = at or timezone.now()
-    project.approved_at = now
-    project.approved_by = by
-    project.status = ProjectStatus.ACTIVE
-    project.version += 1
-    project.updated_by = by
-    project.save()
+    save_edit(
+        project, {"approved_at": now, "approved_by": by, "status": ProjectStatus.ACTIVE}, by=by
+    )
     baseline = Baseline.objects.create(
         project=project,
         number=1,
@@ -259,7 +249,8 @@ def project_approve(
         created_at=now,
     )
     _snapshot_items(baseline, project.deliverables.filter(in_scope=True).order_by("id"))
-    _ensure_sync_series(project)
+    announce(Event.PROJECT_CHANGED, project_id=project.pk)
+    announce(Event.BASELINE_CREATED, project_id=project.pk, baseline_id=baseline.pk)
     return baseline
 
 
@@ -307,6 +298,7 @@ def deliverable_create(
         "roadmap_item": roadmap_item,
     }
     _check_deliverable(fields)
+    _lock_project(project.pk)
     return Deliverable.objects.create(
         project=project, updated_by=by, done_on=_done_on(status, None), **fields
     )
@@ -316,25 +308,22 @@ def deliverable_create(
 def deliverable_update(
     *, deliverable_id: int, expected_version: int, by: User, changes: dict
 ) -> Deliverable:
-    current = Deliverable.objects.select_for_update().get(pk=deliverable_id)
-    if current.version != expected_version:
-        raise StaleEdit(current)
+    _lock_project(_project_of(Deliverable, deliverable_id))
+    current = lock_for_edit(Deliverable, deliverable_id, expected_version, changes)
     merged = {
         f: changes.get(f, getattr(current, f))
         for f in ("moscow", "in_scope", "start_date", "due_date")
     }
     _check_deliverable(merged)
     status = changes.get("status", current.status)
-    changes = {**changes, "done_on": _done_on(status, current.done_on)}
-    return _compare_and_set(Deliverable, deliverable_id, expected_version, by, changes)
+    save_edit(current, {**changes, "done_on": _done_on(status, current.done_on)}, by=by)
+    return current
 
 
 @transaction.atomic
 def deliverable_delete(*, deliverable_id: int, expected_version: int) -> None:
-    row = Deliverable.objects.select_for_update().get(pk=deliverable_id)
-    if row.version != expected_version:
-        raise StaleEdit(row)
-    row.delete()
+    _lock_project(_project_of(Deliverable, deliverable_id))
+    lock_for_edit(Deliverable, deliverable_id, expected_version).delete()
 
 
 # Milestones -------------------------------------------------------------------------------------
@@ -415,9 +404,10 @@ def milestone_update(
     changes: dict,
     depends_on: list[Milestone] | None = None,
 ) -> Milestone:
-    project_id = Milestone.objects.values_list("project_id", flat=True).get(pk=milestone_id)
-    _lock_project(project_id)  # dependencies of the whole project are checked for loops
-    milestone = _compare_and_set(Milestone, milestone_id, expected_version, by, changes)
+    _lock_project(_project_of(Milestone, milestone_id))  # the project's dependencies: no loop
+    submitted = changes if depends_on is None else {**changes, "depends_on": depends_on}
+    milestone = lock_for_edit(Milestone, milestone_id, expected_version, submitted)
+    save_edit(milestone, changes, by=by)
     if depends_on is not None:
         _set_dependencies(milestone, depends_on)
     return milestone
@@ -425,10 +415,8 @@ def milestone_update(
 
 @transaction.atomic
 def milestone_delete(*, milestone_id: int, expected_version: int) -> None:
-    row = Milestone.objects.select_for_update().get(pk=milestone_id)
-    if row.version != expected_version:
-        raise StaleEdit(row)
-    row.delete()
+    _lock_project(_project_of(Milestone, milestone_id))
+    lock_for_edit(Milestone, milestone_id, expected_version).delete()
 
 
 # Cost lines -------------------------------------------------------------------------------------
@@ -445,6 +433,7 @@ def cost_line_create(
     date: date,
     actual: Decimal | None = None,
 ) -> CostLine:
+    _lock_project(project.pk)
     return CostLine.objects.create(
         project=project,
         category=category,
@@ -460,15 +449,16 @@ def cost_line_create(
 def cost_line_update(
     *, cost_line_id: int, expected_version: int, by: User, changes: dict
 ) -> CostLine:
-    return _compare_and_set(CostLine, cost_line_id, expected_version, by, changes)
+    _lock_project(_project_of(CostLine, cost_line_id))
+    row = lock_for_edit(CostLine, cost_line_id, expected_version, changes)
+    save_edit(row, changes, by=by)
+    return row
 
 
 @transaction.atomic
 def cost_line_delete(*, cost_line_id: int, expected_version: int) -> None:
-    row = CostLine.objects.select_for_update().get(pk=cost_line_id)
-    if row.version != expected_version:
-        raise StaleEdit(row)
-    row.delete()
+    _lock_project(_project_of(CostLine, cost_line_id))
+    lock_for_edit(CostLine, cost_line_id, expected_version).delete()
 
 
 # Risks ------------------------------------------------------------------------------------------
@@ -507,15 +497,16 @@ def risk_create(
 
 @transaction.atomic
 def risk_update(*, risk_id: int, expected_version: int, by: User, changes: dict) -> ProjectRisk:
-    return _compare_and_set(ProjectRisk, risk_id, expected_version, by, changes)
+    _lock_project(_project_of(ProjectRisk, risk_id))
+    row = lock_for_edit(ProjectRisk, risk_id, expected_version, changes)
+    save_edit(row, changes, by=by)
+    return row
 
 
 @transaction.atomic
 def risk_delete(*, risk_id: int, expected_version: int) -> None:
-    row = ProjectRisk.objects.select_for_update().get(pk=risk_id)
-    if row.version != expected_version:
-        raise StaleEdit(row)
-    row.delete()
+    _lock_project(_project_of(ProjectRisk, risk_id))
+    lock_for_edit(ProjectRisk, risk_id, expected_version).delete()
 
 
 # Change requests --------------------------------------------------------------------------------
@@ -543,7 +534,7 @@ def change_request_create(
         if obj is not None and obj.product_id != project.product_id:
             raise ValidationError({name: "Choose one of this project's product."})
     number = (project.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
-    return ChangeRequest.objects.create(
+    request = ChangeRequest.objects.create(
         project=project,
         number=number,
         title=title,
@@ -555,6 +546,8 @@ def change_request_create(
         requested_by=by,
         requested_at=at or timezone.now(),
     )
+    announce(Event.CHANGE_REQUEST_RAISED, change_request_id=request.pk)
+    return request
 
 
 def _lock_open_request(request_id: int) -> tuple[Project, ChangeRequest]:
@@ -613,6 +606,7 @@ def change_option_create(
         budget_amount=budget_amount,
         created_by=by,
         created_at=at or timezone.now(),
+        updated_by=by,
     )
     option.descopes.set(descopes)
     return option
@@ -629,18 +623,14 @@ def change_option_update(
 ) -> ChangeOption:
     request_id = ChangeOption.objects.values_list("request_id", flat=True).get(pk=option_id)
     project, request = _lock_open_request(request_id)
-    option = ChangeOption.objects.select_for_update().get(pk=option_id)
-    if option.version != expected_version:
-        raise StaleEdit(option)
+    submitted = changes if descopes is None else {**changes, "descopes": descopes}
+    option = lock_for_edit(ChangeOption, option_id, expected_version, submitted)
     _check_option_impact(
         project,
         changes.get("deadline_days", option.deadline_days),
         changes.get("budget_amount", option.budget_amount),
     )
-    for name, value in changes.items():
-        setattr(option, name, value)
-    option.version += 1
-    option.save()
+    save_edit(option, changes, by=by)
     if descopes is not None:
         _check_descopes(request, descopes)
         option.descopes.set(descopes)
@@ -651,9 +641,7 @@ def change_option_update(
 def change_option_delete(*, option_id: int, expected_version: int) -> None:
     request_id = ChangeOption.objects.values_list("request_id", flat=True).get(pk=option_id)
     _lock_open_request(request_id)
-    option = ChangeOption.objects.select_for_update().get(pk=option_id)
-    if option.version != expected_version:
-        raise StaleEdit(option)
+    option = lock_for_edit(ChangeOption, option_id, expected_version)
     option.descopes.clear()
     option.delete()
 
@@ -702,6 +690,7 @@ def change_request_decide(
         )
         request.status = ChangeStatus.REJECTED
         request.save(update_fields=["status"])
+        announce(Event.CHANGE_REQUEST_DECIDED, change_request_id=request.pk)
         return decision
 
     option = ChangeOption.objects.filter(request=request, pk=option_id).first()
@@ -723,15 +712,15 @@ def change_request_decide(
     request.save(update_fields=["status"])
 
     shift = timedelta(days=option.deadline_days)
-    project.deadline = project.deadline + shift
-    project.budget = project.budget + option.budget_amount
-    project.version += 1
-    project.updated_by = by
-    project.save()
+    save_edit(
+        project,
+        {"deadline": project.deadline + shift, "budget": project.budget + option.budget_amount},
+        by=by,
+    )
 
     descoped = list(option.descopes.filter(project=project))
     Deliverable.objects.filter(pk__in=[d.pk for d in descoped]).update(
-        in_scope=False, version=models.F("version") + 1, updated_by=by
+        in_scope=False, version=F("version") + 1, updated_by=by, updated_at=now
     )
     added = [
         Deliverable.objects.create(
@@ -776,4 +765,6 @@ def change_request_decide(
         ]
     )
     _snapshot_items(baseline, added)
+    announce(Event.CHANGE_REQUEST_DECIDED, change_request_id=request.pk)
+    announce(Event.BASELINE_CREATED, project_id=project.pk, baseline_id=baseline.pk)
     return decision

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import UserFactory
 from tests.projects.factories import approved_project
@@ -22,3 +23,10 @@ def project(manager, product_owner, editor):
     project = approved_project(manager=manager, product_owner=product_owner)
     project.editors.add(editor)
     return project
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The project page keeps its figures in the cache under the project's id, creation time and
+    revision: with time frozen and a fresh database, another run's project can have all three."""
+    cache.clear()

@@ -10,7 +10,8 @@ from django.db import connection
 
 from projects import services
 from projects.models import Baseline, ChangeDecision, ChangeStatus, Deliverable
-from projects.services import Refused, StaleEdit
+from projects.services import Refused
+from roleplan.versioning import StaleEdit
 from tests.factories import UserFactory
 from tests.projects.factories import approved_project
 

@@ -90,38 +90,41 @@ def test_a_decided_change_moves_the_current_baseline_not_the_original(manager, p
     assert sorted(page["current"].removed_titles) == ["Feature A", "Feature B"]
 
 
-def test_raw_timestamps_are_read_aware_in_utc_as_the_orm_reads_them():
-    """SQLite (make run) answers a plain cursor with the stored UTC time without its zone, as a
-    datetime or, for an expression's column, as text; PostgreSQL answers aware. The page shows
-    each in the current time zone, so each must be aware and mean the same instant."""
+def test_times_on_the_page_are_shown_in_the_current_time_zone(client, manager, product_owner):
+    """A baseline stored at 16:05 UTC reads 17:05 in Berlin in winter, as every time does."""
     from datetime import UTC, datetime
 
-    from projects.overview import as_datetime
+    from django.test import override_settings
 
-    at = datetime(2026, 12, 3, 16, 5, 7, 123456, tzinfo=UTC)
-    naive = at.replace(tzinfo=None)
-    assert as_datetime(at) == at
-    assert as_datetime(naive) == at
-    assert as_datetime(naive).tzinfo is not None
-    assert as_datetime("2026-12-03 16:05:07.123456") == at
-    assert as_datetime(None) is None
+    from tests.projects.factories import make_product
+
+    project = ProjectFactory(manager=manager, product=make_product(owner=product_owner))
+    services.project_approve(
+        project_id=project.pk, by=product_owner, at=datetime(2026, 12, 3, 16, 5, 7, tzinfo=UTC)
+    )
+    client.force_login(manager)
+    with override_settings(TIME_ZONE="Europe/Berlin"):
+        html = client.get(project.get_absolute_url()).content.decode()
+    assert "3 Dec 2026 17:05" in html
 
 
-def test_short_dates_carry_their_year_when_it_is_not_this_year():
+def test_short_dates_carry_their_year_when_it_is_not_this_year(client, manager, product_owner):
     """ "5 Aug" is this year's 5 August; a deliverable due next August reads "5 Aug 2027", in the
-    overview's lists (Dates) and in the `day` filter of the other pages."""
+    overview's lists and in the `day` filter of the other pages."""
     from datetime import date as day_
 
     import time_machine
 
-    from projects.overview import Dates
     from projects.templatetags.projects_tags import day
 
-    dates = Dates(this_year=2026)
-    assert dates.short(day_(2026, 8, 5)) == "5 Aug"
-    assert dates.short(day_(2027, 8, 5)) == "5 Aug 2027"
-    assert Dates().short(day_(2027, 8, 5)) == "5 Aug"  # no year given: as before
     with time_machine.travel(day_(2026, 12, 3), tick=False):
         assert day(day_(2026, 12, 17)) == "17 Dec"
         assert day(day_(2027, 1, 2)) == "2 Jan 2027"
         assert day(None) == ""
+        project = approved_project(manager=manager, product_owner=product_owner)
+        DeliverableFactory(project=project, title="Late", due_date=day_(2026, 12, 1))
+        DeliverableFactory(project=project, title="Next year", due_date=day_(2027, 8, 5))
+        client.force_login(manager)
+        html = client.get(project.get_absolute_url()).content.decode()
+    assert "due 1 Dec</span>" in html
+    assert "due 5 Aug 2027</span>" in html

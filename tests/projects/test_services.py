@@ -17,7 +17,8 @@ from projects.models import (
     Project,
     ProjectStatus,
 )
-from projects.services import Refused, StaleEdit
+from projects.services import Refused
+from roleplan.versioning import StaleEdit
 from tests.factories import UserFactory
 from tests.projects.factories import (
     DeliverableFactory,

@@ -105,8 +105,7 @@ def test_a_stale_deliverable_edit_shows_the_other_persons_change(client, manager
     )
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone else saved a change while you were editing" in html
-    assert editor.get_full_name() in html
+    assert f"{editor.get_full_name()} saved a change while you were editing" in html
     assert "Feature A, renamed" in html  # theirs
     assert 'value="Feature A, mine"' in html  # yours, kept
     assert 'name="version" value="2"' in html  # sending again overwrites on purpose
