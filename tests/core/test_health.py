@@ -43,6 +43,7 @@ def beat_heard(client: redis.Redis, seconds_ago: float, state: str = "running") 
     client.set(BEAT_KEY, json.dumps({"at": at, "state": state, "host": "scheduler1"}))
 
 
+@pytest.mark.postgresql  # the heartbeats live in Redis
 def test_healthz_answers_ok_naming_the_live_workers_and_beats_last_tick(client, db, heartbeats):
     record_worker("celery@worker1")
     record_beat()
@@ -57,6 +58,7 @@ def test_healthz_answers_ok_naming_the_live_workers_and_beats_last_tick(client, 
     }
 
 
+@pytest.mark.postgresql  # the heartbeats live in Redis
 def test_a_worker_silent_past_the_window_is_named_stale_with_200(client, db, heartbeats, settings):
     settings.HEALTH_STALE_SECONDS = 90
     heard(heartbeats, "celery@worker1", 312)
@@ -68,6 +70,7 @@ def test_a_worker_silent_past_the_window_is_named_stale_with_200(client, db, hea
     assert body["degraded"] == ["workers"]
 
 
+@pytest.mark.postgresql  # the heartbeats live in Redis
 def test_a_worker_that_stopped_cleanly_is_named_stopped(client, db, heartbeats):
     heard(heartbeats, "celery@worker1", 40, state="stopped")
     body = client.get("/healthz").json()
@@ -75,6 +78,7 @@ def test_a_worker_that_stopped_cleanly_is_named_stopped(client, db, heartbeats):
     assert "workers" in body["degraded"]
 
 
+@pytest.mark.postgresql  # the heartbeats live in Redis
 def test_one_live_worker_keeps_workers_ok_and_names_the_lost_one(client, db, heartbeats):
     heard(heartbeats, "celery@worker1", 2)
     heard(heartbeats, "celery@worker2", 200)
@@ -86,6 +90,7 @@ def test_one_live_worker_keeps_workers_ok_and_names_the_lost_one(client, db, hea
     assert body["degraded"] == []
 
 
+@pytest.mark.postgresql  # the heartbeats live in Redis
 def test_a_worker_gone_longer_than_the_forget_window_is_dropped(db, heartbeats, settings):
     settings.HEALTH_FORGET_SECONDS = 3600
     heard(heartbeats, "celery@scaled-down", 4000)
@@ -93,6 +98,7 @@ def test_a_worker_gone_longer_than_the_forget_window_is_dropped(db, heartbeats, 
     assert set(heartbeats.hgetall(WORKERS_KEY)) == {"celery@worker1"}
 
 
+@pytest.mark.postgresql  # the heartbeats live in Redis
 def test_beat_is_named_when_stale_stopped_or_never_seen(client, db, heartbeats, settings):
     settings.HEALTH_STALE_SECONDS = 90
     record_worker("celery@worker1")
@@ -106,6 +112,7 @@ def test_beat_is_named_when_stale_stopped_or_never_seen(client, db, heartbeats, 
     assert response.status_code == 200
 
 
+@pytest.mark.postgresql  # the heartbeats live in Redis
 def test_no_worker_ever_seen_is_said_so(client, db, heartbeats):
     body = client.get("/healthz").json()
     assert body["workers"] == "none seen"

@@ -232,6 +232,8 @@ def test_compose_services_run_as_local_processes_come_up_healthy_and_work_togeth
             raise
         finally:
             exits = deployment.stop_all()
-        # Each stopped on SIGTERM as `docker compose stop` asks.
+        # Each stopped on SIGTERM as `docker compose stop` asks, and worker and beat said so.
         assert all(code in (0, -15) for code in exits.values()), (exits, deployment.logs())
+        assert json.loads(broker.get(BEAT_KEY))["state"] == "stopped"
+        assert [json.loads(v)["state"] for v in broker.hgetall(WORKERS_KEY).values()] == ["stopped"]
     broker.delete(WORKERS_KEY, BEAT_KEY)
