@@ -16,6 +16,9 @@ from roleplan.ownership import services
 from roleplan.ownership.models import Asset, Handover
 from tests.factories import AssetFactory, UserFactory
 
+# Row locks under real concurrent connections: PostgreSQL's (SQLite locks the whole file).
+pytestmark = pytest.mark.postgresql
+
 THREADS = 16
 
 
