@@ -1,4 +1,5 @@
-"""The roadmap editor in real Chromium: in-place RICE edits, drag and drop, stale edits."""
+"""The roadmap in real Chromium: a card's editor loaded on demand, saving, a stale edit, moving
+by keyboard (the Move… menu) and by drag, Show more, and the table's row editor."""
 
 from __future__ import annotations
 
@@ -13,26 +14,116 @@ def roadmap(live_server, product, query: str = "") -> str:
     return f"{live_server.url}/products/{product.slug}/roadmap/{query}"
 
 
-def test_editing_a_rice_input_in_place_changes_the_score_and_the_order(open_browser, live_server):
+def mark(page, selector: str) -> None:
+    """Tag an element in the page's DOM: still tagged later means it was not swapped."""
+    page.locator(selector).evaluate("el => { el.dataset.untouched = 'yes'; }")
+
+
+def test_the_editor_opens_in_place_saves_and_swaps_only_that_card(open_browser, live_server):
     owner = UserFactory(username="priya")
     product = make_product(owner=owner, name="Email platform", slug="email")
-    make_item(product, title="Segment builder", reach=500)
-    cart = make_item(product, title="Abandoned carts", reach=100)
+    cart = make_item(product, title="Abandoned carts", horizon="now", reach=100)
+    other = make_item(product, title="Segment builder", horizon="now", reach=500)
     page = open_browser().login("priya", PASSWORD)
-    page.goto(roadmap(live_server, product, "?view=table"))
-    rows = page.locator("table.roadmap-table tbody tr")
-    expect(rows.first).to_contain_text("Segment builder")
+    page.goto(roadmap(live_server, product))
+    mark(page, f"#item-{other.pk}")
+    mark(page, "#roadmap")
+    card = page.locator(f"#item-{cart.pk}")
+    expect(card.locator('[data-score="rice"]')).to_have_text("80")
+    expect(card.locator("form")).to_have_count(1)  # the Move… menu; no editor yet
 
-    page.get_by_role("link", name="Edit reach of Abandoned carts").click()
-    field = page.locator(f"#item{cart.pk}-reach")
-    expect(field).to_be_focused()
-    field.fill("9000")
-    field.press("Enter")
+    with page.expect_response(lambda r: "/edit/" in r.url) as loaded:
+        page.get_by_role("link", name="Edit Abandoned carts").click()
+    assert loaded.value.request.headers.get("hx-request") == "true"
+    title = page.locator(f"#item{cart.pk}-title")
+    expect(title).to_be_focused()
+    page.locator(f"#item{cart.pk}-reach").fill("9000")
+    with page.expect_response(lambda r: "/edit/" in r.url) as answered:
+        page.get_by_role("button", name="Save").click()
+    assert len(answered.value.body()) < 3_000  # one card, not the board
 
-    expect(rows.first).to_contain_text("Abandoned carts")
-    expect(rows.first.locator('[data-score="rice"]')).to_have_text("7200")
-    expect(page.get_by_role("link", name="Edit reach of Abandoned carts")).to_be_focused()
+    expect(card.locator('[data-score="rice"]')).to_have_text("7200")
+    expect(card).to_contain_text("9,000")
+    expect(page.get_by_role("link", name="Edit Abandoned carts")).to_be_focused()
+    expect(page.locator(f"#item-{other.pk}")).to_have_attribute("data-untouched", "yes")
+    expect(page.locator("#roadmap")).to_have_attribute("data-untouched", "yes")
     assert RoadmapItem.objects.get(pk=cart.pk).reach == 9000
+
+    # Escape puts the card back as it is, without saving.
+    page.get_by_role("link", name="Edit Abandoned carts").click()
+    page.locator(f"#item{cart.pk}-reach").fill("1")
+    page.locator(f"#item{cart.pk}-reach").press("Escape")
+    expect(card).to_contain_text("9,000")
+    expect(page.get_by_role("link", name="Edit Abandoned carts")).to_be_visible()
+    assert RoadmapItem.objects.get(pk=cart.pk).reach == 9000
+
+
+def test_a_stale_edit_shows_the_conflict_to_the_second_editor(open_browser, live_server):
+    owner = UserFactory(username="priya", first_name="Priya", last_name="Patel")
+    editor = UserFactory(username="dana", first_name="Dana", last_name="Kim")
+    product = make_product(owner=owner, name="Email platform", slug="email", editors=[editor])
+    item = make_item(product, title="Abandoned carts", reach=1000)
+
+    priya = open_browser().login("priya", PASSWORD)
+    dana = open_browser().login("dana", PASSWORD)
+    for page in (priya, dana):
+        page.goto(roadmap(live_server, product))
+        page.get_by_role("link", name="Edit Abandoned carts").click()
+        expect(page.locator(f"#item{item.pk}-reach")).to_be_visible()
+
+    dana.locator(f"#item{item.pk}-reach").fill("2000")
+    dana.locator(f"#item{item.pk}-reach").press("Enter")
+    expect(dana.locator(f"#item-{item.pk}")).to_contain_text("2,000")
+
+    priya.locator(f"#item{item.pk}-reach").fill("3000")
+    with priya.expect_response(lambda r: "/edit/" in r.url) as answered:
+        priya.get_by_role("button", name="Save").click()
+    assert answered.value.status == 409
+    conflict = priya.get_by_role("alert")
+    expect(conflict).to_contain_text("Dana Kim saved a change while you were editing")
+    expect(conflict).to_contain_text("Reach from 1000 to 2000")
+    expect(priya.locator(f"#item{item.pk}-reach")).to_have_value("3000")
+    assert RoadmapItem.objects.get(pk=item.pk).reach == 2000
+
+    priya.get_by_role("button", name="Save mine").click()
+    expect(priya.locator(f"#item-{item.pk}")).to_contain_text("3,000")
+    assert RoadmapItem.objects.get(pk=item.pk).reach == 3000
+
+
+def test_the_move_menu_moves_an_item_by_keyboard_and_keeps_focus(open_browser, live_server):
+    owner = UserFactory(username="priya")
+    product = make_product(owner=owner, name="Email platform", slug="email")
+    make_item(product, title="First", horizon="later")
+    second = make_item(product, title="Second", horizon="later")
+    page = open_browser().login("priya", PASSWORD)
+    page.goto(roadmap(live_server, product))
+    mark(page, "#column-now")
+
+    page.locator(f"#m-{second.pk}").focus()
+    page.keyboard.press("Enter")  # opens the menu
+    up = page.locator(f"#item-{second.pk}").get_by_role("button", name="Up")
+    expect(up).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(up).to_be_focused()
+    page.keyboard.press("Enter")
+    later = page.locator('ol.cards[data-horizon="later"] .card-item')
+    expect(later.first).to_contain_text("Second")
+    expect(page.locator(f"#m-{second.pk}")).to_be_focused()
+    assert RoadmapItem.objects.get(pk=second.pk).rank == 0
+
+    # To another column: it goes there, the column it left is answered too, Now is untouched.
+    page.keyboard.press("Enter")
+    page.locator(f"#item-{second.pk}").get_by_role("button", name="To Next").click()
+    nxt = page.locator("#column-next")
+    expect(nxt.locator(".card-item")).to_have_count(1)
+    expect(nxt.locator(".badge")).to_have_text("1")
+    expect(page.locator("#column-later .badge")).to_have_text("1")
+    expect(page.locator("#column-now")).to_have_attribute("data-untouched", "yes")
+    # Escape closes an open menu without moving anything.
+    page.locator(f"#m-{second.pk}").click()
+    page.keyboard.press("Escape")
+    expect(page.locator(f"#item-{second.pk} details")).not_to_have_attribute("open", "")
+    assert RoadmapItem.objects.get(pk=second.pk).horizon == "next"
 
 
 def test_dragging_an_item_from_next_to_now_keeps_it_there_after_reload(open_browser, live_server):
@@ -64,151 +155,58 @@ def test_dragging_an_item_from_next_to_now_keeps_it_there_after_reload(open_brow
     expect(page.locator('ol.cards[data-horizon="next"]')).not_to_contain_text("Recommendations")
 
 
-def test_keyboard_move_buttons_move_an_item_and_keep_focus(open_browser, live_server):
+def test_show_more_appends_cards_that_can_be_dragged_and_moved(open_browser, live_server):
     owner = UserFactory(username="priya")
     product = make_product(owner=owner, name="Email platform", slug="email")
-    make_item(product, title="First", horizon="later")
-    make_item(product, title="Second", horizon="later")
-    page = open_browser().login("priya", PASSWORD)
-    page.goto(roadmap(live_server, product))
-    page.get_by_role("button", name="Move Second up").focus()
-    page.keyboard.press("Enter")
-    later = page.locator('ol.cards[data-horizon="later"] .card-item')
-    expect(later.first).to_contain_text("Second")
-    expect(page.get_by_role("button", name="Move Second down")).to_be_focused()
-
-
-def test_a_stale_edit_shows_the_conflict_to_the_second_editor(open_browser, live_server):
-    owner = UserFactory(username="priya", first_name="Priya", last_name="Patel")
-    editor = UserFactory(username="dana", first_name="Dana", last_name="Kim")
-    product = make_product(owner=owner, name="Email platform", slug="email", editors=[editor])
-    item = make_item(product, title="Abandoned carts", reach=1000)
-
-    priya = open_browser().login("priya", PASSWORD)
-    dana = open_browser().login("dana", PASSWORD)
-    for page in (priya, dana):
-        page.goto(roadmap(live_server, product))
-        page.get_by_role("link", name="Edit reach of Abandoned carts").click()
-        expect(page.locator(f"#item{item.pk}-reach")).to_be_visible()
-
-    dana.locator(f"#item{item.pk}-reach").fill("2000")
-    dana.locator(f"#item{item.pk}-reach").press("Enter")
-    expect(dana.get_by_role("link", name="Edit reach of Abandoned carts")).to_have_text("2,000")
-
-    priya.locator(f"#item{item.pk}-reach").fill("3000")
-    with priya.expect_response(lambda r: "/fields/reach/" in r.url) as answered:
-        priya.get_by_role("button", name="Save").click()
-    assert answered.value.status == 409
-    conflict = priya.get_by_role("alert")
-    expect(conflict).to_contain_text("Dana Kim saved a change while you were editing")
-    expect(conflict).to_contain_text("Reach from 1000 to 2000")
-    expect(priya.locator(f"#item{item.pk}-reach")).to_have_value("3000")
-    assert RoadmapItem.objects.get(pk=item.pk).reach == 2000
-
-    priya.get_by_role("button", name="Save mine").click()
-    expect(priya.get_by_role("link", name="Edit reach of Abandoned carts")).to_have_text("3,000")
-    assert RoadmapItem.objects.get(pk=item.pk).reach == 3000
-
-
-def mark(page, selector: str) -> None:
-    """Tag an element in the page's DOM: still tagged later means it was not swapped."""
-    page.locator(selector).evaluate("el => { el.dataset.untouched = 'yes'; }")
-
-
-def test_editing_reach_on_the_board_swaps_only_that_card(open_browser, live_server):
-    owner = UserFactory(username="priya")
-    product = make_product(owner=owner, name="Email platform", slug="email")
-    cart = make_item(product, title="Abandoned carts", horizon="now", reach=100)
-    other = make_item(product, title="Segment builder", horizon="now", reach=500)
-    page = open_browser().login("priya", PASSWORD)
-    page.goto(roadmap(live_server, product))
-    mark(page, f"#item-{other.pk}")
-    mark(page, "#roadmap")
-    card = page.locator(f"#item-{cart.pk}")
-    expect(card.locator('[data-score="rice"]')).to_have_text("80")
-
-    page.get_by_role("link", name="Edit reach of Abandoned carts").click()
-    field = page.locator(f"#item{cart.pk}-reach")
-    expect(field).to_be_focused()
-    field.fill("9000")
-    with page.expect_response(lambda r: "/fields/reach/" in r.url) as answered:
-        field.press("Enter")
-    assert len(answered.value.body()) < 10_000  # one card, not the board
-
-    expect(card.locator('[data-score="rice"]')).to_have_text("7200")
-    expect(card.get_by_role("link", name="Edit reach of Abandoned carts")).to_have_text("9,000")
-    expect(page.get_by_role("link", name="Edit reach of Abandoned carts")).to_be_focused()
-    expect(page.locator(f"#item-{other.pk}")).to_have_attribute("data-untouched", "yes")
-    expect(page.locator("#roadmap")).to_have_attribute("data-untouched", "yes")
-    assert RoadmapItem.objects.get(pk=cart.pk).reach == 9000
-
-    # Escape puts the card back as it is, without saving.
-    page.get_by_role("link", name="Edit reach of Abandoned carts").click()
-    page.locator(f"#item{cart.pk}-reach").fill("1")
-    page.locator(f"#item{cart.pk}-reach").press("Escape")
-    expect(card.get_by_role("link", name="Edit reach of Abandoned carts")).to_have_text("9,000")
-    assert RoadmapItem.objects.get(pk=cart.pk).reach == 9000
-
-
-def test_moving_a_card_to_the_next_column_swaps_those_two_columns(open_browser, live_server):
-    owner = UserFactory(username="priya")
-    product = make_product(owner=owner, name="Email platform", slug="email")
-    make_item(product, title="Migration", horizon="now")
-    moving = make_item(product, title="Recommendations", horizon="now")
-    make_item(product, title="Loyalty", horizon="later")
-    page = open_browser().login("priya", PASSWORD)
-    page.goto(roadmap(live_server, product))
-    mark(page, "#column-later")
-    now, nxt = page.locator("#column-now"), page.locator("#column-next")
-    expect(now.locator(".badge")).to_have_text("2")
-
-    page.get_by_role("button", name="Move Recommendations to Next").click()
-    expect(nxt.locator(".card-item")).to_have_count(1)
-    expect(nxt.locator(".card-item").first).to_contain_text("Recommendations")
-    expect(nxt.locator(".badge")).to_have_text("1")
-    expect(now.locator(".badge")).to_have_text("1")
-    expect(now).not_to_contain_text("Recommendations")
-    # Migration is alone in Now: its down button went with its neighbour.
-    expect(page.get_by_role("button", name="Move Migration down")).to_have_count(0)
-    expect(page.locator("#column-later")).to_have_attribute("data-untouched", "yes")
-    assert RoadmapItem.objects.get(pk=moving.pk).horizon == "next"
-
-    # The columns that came back work as before: drag-ready, and buttons move again.
-    expect(page.locator('ol.cards[data-horizon="next"]')).to_have_attribute(
-        "data-sortable-ready", "1"
+    RoadmapItem.objects.bulk_create(
+        RoadmapItem(product=product, title=f"Later {n:02d}", horizon="later", rank=n)
+        for n in range(60)
     )
-    page.get_by_role("button", name="Move Recommendations to Now").click()
-    expect(now.locator(".card-item")).to_have_count(2)
-    expect(nxt.locator(".card-item")).to_have_count(0)
+    page = open_browser().login("priya", PASSWORD)
+    page.goto(roadmap(live_server, product))
+    cards = page.locator('ol.cards[data-horizon="later"] .card-item')
+    expect(cards).to_have_count(50)
+    page.get_by_role("link", name="Show 10 more").click()
+    expect(cards).to_have_count(60)
+    expect(page.locator("#more-later")).to_be_empty()
+    last = RoadmapItem.objects.get(title="Later 59")
+    page.locator(f"#m-{last.pk}").click()
+    page.locator(f"#item-{last.pk}").get_by_role("button", name="Up").click()
+    # The column that comes back shows its first 50 cards again, with the control for more.
+    expect(cards).to_have_count(50)
+    expect(page.get_by_role("link", name="Show 10 more")).to_be_visible()
+    assert RoadmapItem.objects.get(pk=last.pk).rank == 58
 
 
-def test_changing_the_horizon_in_the_table_updates_the_row_in_place(open_browser, live_server):
+def test_the_tables_row_editor_saves_and_the_row_takes_its_new_place(open_browser, live_server):
     owner = UserFactory(username="priya")
     product = make_product(owner=owner, name="Email platform", slug="email")
-    make_item(product, title="Migration", horizon="now", reach=100)
-    item = make_item(product, title="Recommendations", horizon="now", reach=100)
+    make_item(product, title="Segment builder", reach=500)
+    cart = make_item(product, title="Abandoned carts", reach=100)
     page = open_browser().login("priya", PASSWORD)
     page.goto(roadmap(live_server, product, "?view=table"))
     rows = page.locator("table.roadmap-table tbody tr")
-    expect(rows.last).to_contain_text("Recommendations")
+    expect(rows.first).to_contain_text("Segment builder")
 
-    page.get_by_role("link", name="Edit horizon of Recommendations").click()
-    page.locator(f"#item{item.pk}-horizon").select_option("later")
-    page.get_by_role("button", name="Save").click()
-    link = page.get_by_role("link", name="Edit horizon of Recommendations")
-    expect(link).to_have_text("Later")
-    expect(link).to_be_focused()
-    # Equal scores are ordered by horizon, as the table's SQL does: the row moved up.
-    expect(rows.first).to_contain_text("Recommendations")
-    expect(rows).to_have_count(2)
-    assert RoadmapItem.objects.get(pk=item.pk).horizon == "later"
+    page.get_by_role("link", name="Edit Abandoned carts").click()
+    field = page.locator(f"#item{cart.pk}-reach")
+    expect(page.locator(f"#item{cart.pk}-title")).to_be_focused()
+    field.fill("9000")
+    field.press("Enter")
 
-    page.get_by_role("link", name="Edit reach of Recommendations").click()
-    page.locator(f"#item{item.pk}-reach").fill("10")
-    page.get_by_role("button", name="Save").click()
-    expect(rows.last).to_contain_text("Recommendations")
-    expect(rows.last.locator('[data-score="rice"]')).to_have_text("8")
-    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Abandoned carts")
+    expect(rows.first.locator('[data-score="rice"]')).to_have_text("7200")
+    expect(page.get_by_role("link", name="Edit Abandoned carts")).to_be_focused()
+    assert RoadmapItem.objects.get(pk=cart.pk).reach == 9000
+
+    # Sorting is a link: the server orders the rows.
+    by_title = page.locator('thead a[href*="sort=title"]')
+    by_title.click()
+    expect(page.locator('th[aria-sort="ascending"]')).to_contain_text("Item")
+    expect(rows.first).to_contain_text("Abandoned carts")
+    by_title.click()
+    expect(page.locator('th[aria-sort="descending"]')).to_contain_text("Item")
+    expect(rows.first).to_contain_text("Segment builder")
 
 
 def test_an_item_edited_out_of_the_filter_leaves_the_filtered_board(open_browser, live_server):
@@ -221,7 +219,7 @@ def test_an_item_edited_out_of_the_filter_leaves_the_filtered_board(open_browser
     column = page.locator("#column-next")
     expect(column.locator(".card-item")).to_have_count(2)
 
-    page.get_by_role("link", name="Edit status of Recommendations").click()
+    page.get_by_role("link", name="Edit Recommendations").click()
     page.locator(f"#item{item.pk}-status").select_option("planned")
     page.get_by_role("button", name="Save").click()
     expect(column.locator(".card-item")).to_have_count(1)
