@@ -190,6 +190,7 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         "risk_id": demo.product_risk.pk,
         "user_id": demo.editor.pk,
         "field": "title",
+        "horizon": "now",  # a roadmap column (products:roadmap_column)
         "number": demo.change.number,
         "entry_id": demo.entry.pk,
         "series_id": demo.series.pk,

@@ -81,6 +81,7 @@ def test_a_form_declared_utf16_answers_400_on_every_post_form_and_sign_in(demo, 
         assert_error_page(response, action)
         sent.append(action)
     assert len(sent) > 20, sent  # every form of the demo's pages, not a handful
+    print(f"\n{len(sent)} POST endpoints answered 400 to a UTF-16 form")
     assert "_auth_user_id" not in clients[None].session  # the sign-in did not happen
     assert fingerprint() == before
 
