@@ -6,6 +6,7 @@ Edit forms carry the `version` the user started from, for the compare-and-set sa
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.models import User
@@ -319,6 +320,7 @@ class CardForm(forms.Form):
         initial = {
             name: RoadmapItem._meta.get_field(name).value_from_object(item) for name in CARD_FIELDS
         }
+        initial["effort"] = f"{Decimal(item.effort).normalize():f}"  # 4, not 4.00
         initial["version"] = item.version
         super().__init__(data, prefix=f"item{item.pk}", auto_id="%s", initial=initial)
         for name in CARD_FIELDS:

@@ -20,7 +20,7 @@ def table(product, query: str = "") -> str:
 
 def titles(html: str) -> list[str]:
     """The items' titles in the order the table's rows show them."""
-    return re.findall(r'<td class="item-cell"><a id="t-\d+" href="[^"]+">([^<]+)</a>', html)
+    return re.findall(r'<td class="item-cell"><div class="item-cell-inner"><a id="t-\d+" href="[^"]+">([^<]+)</a>', html)
 
 
 def edit_url(item, query: str = "") -> str:
@@ -113,7 +113,7 @@ def test_a_rows_edit_control_swaps_in_its_editor(client, scored, owner):
     response = client.get(edit_url(item, "?view=table"), headers=HX)
     html = response.content.decode()
     assert response["HX-Retarget"] == f"#item-{item.pk}"
-    assert html.startswith(f'<tr id="item-{item.pk}" class="row-editing"><td colspan="14">')
+    assert html.startswith(f'<tr id="item-{item.pk}" class="row-editing"><td colspan="13">')
     assert f'name="item{item.pk}-reach" value="100"' in html
 
 
