@@ -180,6 +180,7 @@ STORAGES["dbbackup"] = {
     "OPTIONS": {"location": str(BACKUP_DIR)},
 }
 DBBACKUP_CONNECTOR_MAPPING = {
+    "django.db.backends.postgresql": "roleplan.backups.PgRestoreConnector",
     "django.db.backends.sqlite3": "roleplan.backups.SqliteOnlineConnector",
 }
 DBBACKUP_SEND_EMAIL = False  # failures show on the console and exit non-zero (cron mails them)
