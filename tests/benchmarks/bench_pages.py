@@ -63,6 +63,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -80,6 +82,13 @@ from tests.benchmarks.pages_catalogue import (  # noqa: E402
     by_key,
     find_objects,
     path_of,
+)
+from tests.benchmarks.pages_client import (  # noqa: E402
+    client_for,
+    count_all,
+    count_queries,
+    edit_specs,
+    move_specs,
 )
 from tests.benchmarks.pages_load import (  # noqa: E402
     CONNECTIONS,
@@ -117,8 +126,7 @@ COMMAND = ".venv/bin/python tests/benchmarks/bench_pages.py   # or: make bench"
 # The database -----------------------------------------------------------------------------------
 
 
-def admin_connection():
-    import psycopg
+def admin_connection() -> psycopg.Connection:
 
     return psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=5)
 
@@ -163,128 +171,6 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-# Requests through Django's test client: query counts, and the writes' form fields ---------------
-
-
-def client_for(username: str):
-    from django.contrib.auth.models import User
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def editor_fields(client, spec: PageSpec, objects: Objects, item_id: int) -> tuple[str, str]:
-    """The names of the in-place editor's value and version inputs, read from the editor the
-    page opens (so a renamed form prefix needs no change here)."""
-    item_objects = Objects(**{**objects.__dict__, "edit_item_ids": [item_id]})
-    answer = client.get(path_of(spec, item_objects), HTTP_HX_REQUEST="true")
-    names = re.findall(r'name="([^"]+)"', answer.content.decode())
-    value = next((n for n in names if n.endswith("reach")), f"item{item_id}-reach")
-    version = next((n for n in names if n.endswith("version")), f"item{item_id}-version")
-    return value, version
-
-
-def edit_specs(client, spec: PageSpec, objects: Objects) -> list[str]:
-    """wrk's SPEC per connection for the in-place edit: PATH|BODY|VERSION|VALUE|VERSION_FIELD."""
-    from products.models import RoadmapItem
-
-    items = RoadmapItem.objects.in_bulk(objects.edit_item_ids)
-    specs = []
-    for item_id in objects.edit_item_ids[:CONNECTIONS]:
-        value, version = editor_fields(client, spec, objects, item_id)
-        path = path_of(spec, Objects(**{**objects.__dict__, "edit_item_ids": [item_id]}))
-        body = f"{value}={{value}}&{version}={{version}}"
-        item = items[item_id]
-        specs.append(f"{path}|{body}|{item.version}|{item.reach}|{version}")
-    return specs
-
-
-def move_specs(spec: PageSpec, objects: Objects) -> list[str]:
-    from products.models import Horizon
-
-    return [
-        path_of(spec, Objects(**{**objects.__dict__, "move_item_ids": [item_id]}))
-        + f"|{Horizon.LATER.value}"
-        for item_id in objects.move_item_ids[:CONNECTIONS]
-    ]
-
-
-class EditRequest:
-    """The in-place edit through the test client, as a wrk thread sends it: a new value each
-    time, the version carried from answer to answer (read before, not while, queries are
-    counted)."""
-
-    def __init__(self, client, spec: PageSpec, objects: Objects) -> None:
-        self.client = client
-        spec_line = edit_specs(client, spec, objects)[0]
-        self.path, self.body, version, value, self.version_field = spec_line.split("|")
-        self.version, self.value = int(version), int(value)
-
-    def __call__(self):
-        self.value += 1
-        body = self.body.replace("{value}", str(self.value)).replace("{version}", str(self.version))
-        data = dict(part.split("=", 1) for part in body.split("&"))
-        response = self.client.post(self.path, data, HTTP_HX_REQUEST="true")
-        if 200 <= response.status_code < 300:
-            self.version += 1
-        elif response.status_code == 409:
-            found = re.search(
-                rf'name="{re.escape(self.version_field)}" value="(\d+)"', response.content.decode()
-            )
-            self.version = int(found.group(1)) if found else self.version
-        return response
-
-
-def request_for(client, spec: PageSpec, objects: Objects):
-    """A callable sending the page's request through the test client: a GET, or the write as
-    the page sends it (the drag moves its item to the top, then to the end, and so on)."""
-    path = path_of(spec, objects)
-    if spec.kind == "edit":
-        return EditRequest(client, spec, objects)
-    if spec.kind == "move":
-        from products.models import Horizon
-
-        turn = iter(range(1_000_000))
-
-        def move():
-            position = "0" if next(turn) % 2 == 0 else "99999"
-            data = {"horizon": Horizon.LATER.value, "position": position}
-            return client.post(path, data, HTTP_HX_REQUEST="true")
-
-        return move
-    extra = {"HTTP_HX_REQUEST": "true"} if spec.htmx else {}
-    return lambda: client.get(path, **extra)
-
-
-def count_queries(client, spec: PageSpec, objects: Objects) -> int:
-    """Queries of one request, after one warm-up request; RuntimeError if it does not answer
-    200."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    request = request_for(client, spec, objects)
-    request()
-    with CaptureQueriesContext(connection) as queries:
-        response = request()
-    if response.status_code != 200:
-        raise RuntimeError(f"answered {response.status_code}")
-    return len(queries.captured_queries)
-
-
-def count_all(specs: list[PageSpec], clients: dict, objects: Objects, counts: dict, size: str):
-    for spec in specs:
-        entry = counts.setdefault(spec.key, {})
-        if "error" in entry:
-            continue
-        try:
-            entry[size] = count_queries(clients[spec.who], spec, objects)
-        except Exception as exc:  # a page gone or broken is reported, not fatal
-            entry["error"] = f"{size} data set: {type(exc).__name__}: {str(exc)[:120]}"
-            say(f"  {spec.key}: {entry['error']}")
 
 
 # Over HTTP: sign-in headers, weights --------------------------------------------------------------
@@ -469,6 +355,10 @@ def main() -> int:
     peer = PEER
     if peer:
         redmine_peer.ensure_installed(admin_connection)
+    if BROWSER:
+        from tests.benchmarks.pages_browser import ensure_chromium
+
+        ensure_chromium()
     static_root = tempfile.mkdtemp(prefix="roleplan-bench-static-")
     control_socket = Path(tempfile.mkdtemp(prefix="roleplan-bench-")) / "gunicorn.ctl"
     env = bench_environment(static_root)
@@ -626,7 +516,18 @@ def main() -> int:
             scale_runs = scale_phase(tool, roleplan, scale, clients, headers, counts, weights)
 
         facts = machine(bool(pairs))
-        text = render(runs, scale_runs, pairs, specs, counts, weights, browser, facts)
+        intro = (
+            f"Command: `{COMMAND}`. Median of {len(runs)} runs; each measurement {DURATION:g} s "
+            f"after a {WARMUP:g} s warm-up (longer for a page that answers fewer than "
+            f"{MIN_REQUESTS} times in that, at most 4×), wrk with {CONNECTIONS} connections "
+            f"from a second process. gunicorn and puma both {WORKERS} workers × {THREADS} "
+            "threads, production settings, PostgreSQL on the same machine. CPU ms/req is the "
+            "server's processes + the PostgreSQL backends of its database, from /proc. Method "
+            "and caveats: below the block."
+        )
+        text = report.render(
+            runs, scale_runs, pairs, specs, REFERENCES, counts, weights, browser, facts, intro
+        )
         elapsed = time.monotonic() - started_at
         text += f"\nThe whole run took {elapsed / 60:.0f} min.\n"
         (RAW / f"pages-{stamp}.json").write_text(
@@ -715,84 +616,6 @@ def scale_phase(
         say(f"scale run {run + 1}/{RUNS}")
         runs.append({key: measured(tool, target) for key, target in targets.items()})
     return runs
-
-
-def render(runs, scale_runs, pairs, specs, counts, weights, browser, facts) -> str:
-    parts = [
-        "## roleplan's pages against Redmine 5.0 and against their budgets (bench_pages.py)",
-        "",
-        f"Command: `{COMMAND}`. Median of {len(runs)} runs; each measurement {DURATION:g} s "
-        f"after a {WARMUP:g} s warm-up (longer for a page that answers fewer than "
-        f"{MIN_REQUESTS} times in that, at most 4×), wrk with {CONNECTIONS} connections from a "
-        f"second process. gunicorn and puma both {WORKERS} workers × {THREADS} threads, "
-        "production settings, PostgreSQL on the same machine. CPU ms/req is the server's "
-        "processes + the PostgreSQL backends of its database, from /proc. Method and caveats: "
-        "below the block.",
-        "",
-    ]
-    verdicts: list[bool] = []
-    if pairs:
-        lines, ok = report.pair_rows(runs, pairs)
-        verdicts += ok
-        parts += [
-            "### Side by side with Redmine (same data sizes, alternating in one run)",
-            "",
-            "Targets: roleplan's throughput ≥ 3× Redmine's (≥ 10× on the board and the table), "
-            "its p99 ≤ ⅓ of Redmine's. × is the median of each run's ratio.",
-            "",
-            *lines,
-            "",
-        ]
-    if browser:
-        lines, ok = report.browser_rows(browser, PAIRS, weights)
-        verdicts += ok
-        parts += [
-            "### In Chromium (load event, median of 5 warm-cache loads)",
-            "",
-            "Targets: ≤ 300 ms and ≤ ⅓ of Redmine's page, 0 JavaScript errors.",
-            "",
-            *lines,
-            "",
-        ]
-    keys = [(s.key, s.label, s.who) for s in REFERENCES + specs]
-    lines, ok = report.page_rows(runs, keys, counts, weights)
-    verdicts += ok
-    parts += [
-        "### Every page at the large data set",
-        "",
-        f"Budgets: p50 ≤ {report.BUDGET_P50_MS:.0f} ms, p99 ≤ {report.BUDGET_P99_MS:.0f} ms, "
-        f"≤ {report.MAX_KIB:.0f} KiB; the in-place edit and the drag p99 ≤ "
-        f"{report.BUDGET_WRITE_P99_MS:.0f} ms; query counts equal on the demo and the large "
-        "data set. The bare Django view (login, the whole middleware, a constant body) and "
-        "base.html are references, not targets; × bare view is a page's throughput over the "
-        "bare view's in the same run.",
-        "",
-        *lines,
-        "",
-    ]
-    if scale_runs:
-        lines, ok = report.scale_rows(scale_runs, runs, counts, weights)
-        verdicts += ok
-        parts += [
-            "### Scale rows",
-            "",
-            f"Targets: the same query count as on the demo data, p50 ≤ {report.SCALE_MAX_P50:.0f}"
-            "× the page's p50 at the large data set (200 items, 300 deliverables, ~1,000 "
-            "assets).",
-            "",
-            *lines,
-            "",
-        ]
-    failed = verdicts.count(False)
-    parts += [
-        f"**{len(verdicts) - failed} of {len(verdicts)} targets met"
-        + (f", {failed} missed.**" if failed else ".**"),
-        "",
-        "| machine | |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in facts.items()],
-    ]
-    return "\n".join(parts) + "\n"
 
 
 if __name__ == "__main__":

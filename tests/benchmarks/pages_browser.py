@@ -11,8 +11,13 @@ Content-Security-Policy refusals).
 
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+from tests.benchmarks.pages_load import apt_install, say
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -37,6 +42,17 @@ class Load:
     key: str
     url: str
     cookies: list[dict[str, str]]  # name, value, url
+
+
+def ensure_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.geteuid() != 0:
+        sys.exit(
+            "Chromium is missing: run `sudo apt-get install -y chromium`, or set BENCH_BROWSER=0."
+        )
+    say("installing Debian's Chromium (apt-get install -y chromium)")
+    apt_install("chromium")
 
 
 def load_times(pages: list[Load], loads: int = 5) -> dict[str, dict]:

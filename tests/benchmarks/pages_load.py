@@ -133,20 +133,21 @@ class Server:
         the next measurement down. Idle: under 40 ms of CPU in 0.5 s, server and database.
         Returns the seconds waited."""
         began = time.monotonic()
-        before = sum(self.cpu_ticks())
+        before = self.cpu_ticks()
         while time.monotonic() - began < timeout:
             time.sleep(0.5)
-            after = sum(self.cpu_ticks())
-            if (after - before) * TICK_MS < 40:
+            after = self.cpu_ticks()
+            if sum(cpu_used(before, after)) * TICK_MS < 40:
                 break
             before = after
         return time.monotonic() - began
 
-    def cpu_ticks(self) -> tuple[int, int]:
-        """CPU time used so far (user + system, clock ticks) by the server's processes and by
-        the PostgreSQL backends of its database."""
+    def cpu_ticks(self) -> tuple[dict[int, int], dict[int, int]]:
+        """CPU time used so far (user + system, clock ticks) by each of the server's processes
+        and each PostgreSQL backend of its database, by process id."""
         leader = self.process.pid if self.process else -1
-        app = db = 0
+        app: dict[int, int] = {}
+        db: dict[int, int] = {}
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
@@ -157,9 +158,9 @@ class Server:
             # fields[0] is field 3 of proc(5): state; session is field 6, utime 14, stime 15.
             used = int(fields[11]) + int(fields[12])
             if int(fields[3]) == leader:
-                app += used
+                app[int(entry.name)] = used
             elif name == "postgres" and f" {self.db_name} " in process_title(entry.name):
-                db += used
+                db[int(entry.name)] = used
         return app, db
 
     def connection_split(self) -> str:
@@ -192,6 +193,18 @@ class Server:
                 continue
             counts.append(held)
         return ":".join(str(n) for n in sorted(counts, reverse=True)) or "?"
+
+
+def cpu_used(
+    before: tuple[dict[int, int], dict[int, int]], after: tuple[dict[int, int], dict[int, int]]
+) -> tuple[int, int]:
+    """Clock ticks used between two `Server.cpu_ticks()` snapshots, server and database. A
+    process that ended in between is left out (its last ticks are lost, so a total over all
+    processes could even go down); one that started counts from zero."""
+    (app_was, db_was), (app_now, db_now) = before, after
+    app = sum(ticks - app_was.get(pid, 0) for pid, ticks in app_now.items())
+    db = sum(ticks - db_was.get(pid, 0) for pid, ticks in db_now.items())
+    return app, db
 
 
 def read_stat(pid: str) -> tuple[str, list[str]] | None:
@@ -266,12 +279,12 @@ def measure(tool: str, target: Target, *, seconds: float, warmup: float, min_req
         target.server.wait_idle()
         if target.refresh:
             target.specs = target.refresh()
-    app_before, db_before = target.server.cpu_ticks()
+    before = target.server.cpu_ticks()
     result = run_wrk(tool, target, seconds)
     drained = target.server.wait_idle()
     # wrk stops with one request outstanding per connection, which the server still serves
     # (in the drain): the CPU until it is idle again, over the requests answered plus those.
-    app_after, db_after = target.server.cpu_ticks()
+    app_used, db_used = cpu_used(before, target.server.cpu_ticks())
     requests = int(result["requests"])
     served = requests + CONNECTIONS
     elapsed = result["duration_us"] / 1e6
@@ -288,8 +301,8 @@ def measure(tool: str, target: Target, *, seconds: float, warmup: float, min_req
         "conflicts": int(result["conflicts"]),
         "requests": requests,
         "seconds": round(elapsed, 1),
-        "app_cpu_ms": (app_after - app_before) * TICK_MS / served,
-        "db_cpu_ms": (db_after - db_before) * TICK_MS / served,
+        "app_cpu_ms": app_used * TICK_MS / served,
+        "db_cpu_ms": db_used * TICK_MS / served,
         "split": result["split"],
         "drained_s": round(drained, 1),
     }

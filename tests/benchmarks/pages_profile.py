@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("BENCH_DB_NAME", "roleplan_bench_profile")
 
 from tests.benchmarks import bench_pages  # noqa: E402
+from tests.benchmarks.pages_client import client_for, request_for  # noqa: E402
 
 REQUESTS = int(os.environ.get("PROFILE_REQUESTS", "30"))
 TOP = int(os.environ.get("PROFILE_TOP", "30"))
@@ -57,9 +58,9 @@ def main(keys: list[str]) -> None:
         for key in keys or list(by_key):
             page = by_key[key]
             if page.who not in clients:
-                clients[page.who] = bench_pages.client_for(page.who)
+                clients[page.who] = client_for(page.who)
 
-            request = bench_pages.request_for(clients[page.who], page, objects)
+            request = request_for(clients[page.who], page, objects)
             response = request()
             assert response.status_code == 200, response.status_code
             if os.environ.get("PROFILE_DUMP"):
