@@ -74,12 +74,14 @@ MIDDLEWARE = [
     # Before CommonMiddleware's host check: GET /healthz answers whatever the Host header
     # (container healthchecks and load balancers probe by address).
     "roleplan.middleware.HealthCheckMiddleware",
-    # A body that cannot be read as a form answers 400 before anything reads request.POST.
-    "roleplan.middleware.UnreadableBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A body that cannot be read as a form answers 400 before anything reads request.POST (the
+    # CSRF check reads it in process_view, which runs after every middleware's __call__); after
+    # AuthenticationMiddleware, so the error page knows who is signed in.
+    "roleplan.middleware.UnreadableBodyMiddleware",
     # Before LoginRequiredMiddleware, whose first look at request.user reads the database.
     "roleplan.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
