@@ -26,6 +26,7 @@ VIEWABLE = frozenset(
         "ownership:asset",
         "products:detail",
         "products:roadmap",
+        "products:roadmap_column",
         "products:item",
         "projects:detail",
         "projects:scope",
