@@ -327,7 +327,13 @@ class ChangeOptionForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One per line; they join the scope if this option is chosen.",
     )
-    descopes = ObjectMultipleChoiceField(label="Deliverables moved out of scope", required=False)
+    # A list box, not a checkbox per deliverable: a project has hundreds in scope.
+    descopes = ObjectMultipleChoiceField(
+        label="Deliverables moved out of scope",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
+    )
     deadline_days = forms.IntegerField(
         label="Deadline impact (days)",
         initial=0,

@@ -24,6 +24,7 @@ HEADER_H = 60
 ROW_H = 28
 GROUP_H = 26
 MAX_LABEL = 40
+LABEL_ROOM = 60  # the width of a marker's label ("Deadline", "Baseline") at the chart's size
 
 
 def short(text: str, limit: int = MAX_LABEL) -> str:
@@ -186,7 +187,8 @@ def months(span: Span) -> list[dict]:
 
 def lines(span: Span, *, deadline: date, baseline_deadline: date | None, today: date) -> list[dict]:
     """The deadline, the baselined one when it differs, and today. Labels sit right of their
-    line, except today's, which sits left; the baseline's goes one line lower."""
+    line, except today's (and one near the right edge), which sit left; the baseline's goes one
+    line lower."""
     out = [
         {
             "x": span.x(deadline + timedelta(days=1)),
@@ -219,6 +221,9 @@ def lines(span: Span, *, deadline: date, baseline_deadline: date | None, today: 
                 "y": 40,
             }
         )
+    for line in out:  # a label that would run off the chart's right edge goes left of its line
+        if line["anchor"] == "start" and line["x"] + LABEL_ROOM > WIDTH:
+            line["anchor"], line["dx"] = "end", -3
     return out
 
 

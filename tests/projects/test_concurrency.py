@@ -15,6 +15,9 @@ from roleplan.versioning import StaleEdit
 from tests.factories import UserFactory
 from tests.projects.factories import approved_project
 
+# Row locks under real concurrent connections: what PostgreSQL holds (SQLite locks the file).
+pytestmark = pytest.mark.postgresql
+
 ROUNDS = 5
 
 
