@@ -20,7 +20,10 @@ def table(product, query: str = "") -> str:
 
 def titles(html: str) -> list[str]:
     """The items' titles in the order the table's rows show them."""
-    return re.findall(r'<td class="item-cell"><div class="item-cell-inner"><a id="t-\d+" href="[^"]+">([^<]+)</a>', html)
+    return re.findall(
+        r'<td class="item-cell"><div class="item-cell-inner"><a id="t-\d+" href="[^"]+">([^<]+)</a>',
+        html,
+    )
 
 
 def edit_url(item, query: str = "") -> str:
