@@ -52,11 +52,22 @@ class ProjectQuerySet(models.QuerySet):
         return self.annotate(user_is_editor=Exists(editor))
 
     def for_page(self, user) -> ProjectQuerySet:
-        """The project with what every project page shows of its people and product, and
-        whether `user` edits it: one query."""
-        return self.select_related(
-            "product__asset__owner", "manager", "approved_by"
-        ).with_user_is_editor(user)
+        """The project with what every project page shows of its people and product (names
+        only: a user row has eleven columns to convert), and whether `user` edits it: one
+        query."""
+        people = ("product__asset__owner", "manager", "approved_by")
+        names = ("first_name", "last_name", "username", "is_active")
+        return (
+            self.select_related(*people)
+            .only(
+                *(f.name for f in Project._meta.concrete_fields),
+                "product__asset__name",
+                "product__asset__slug",
+                "product__asset__owner_id",
+                *(f"{who}__{name}" for who in people for name in names),
+            )
+            .with_user_is_editor(user)
+        )
 
     def for_list(self) -> ProjectQuerySet:
         return self.select_related("product__asset__owner", "manager")
