@@ -12,7 +12,7 @@ from roleplan.ownership.models import Asset
 
 def get_asset_for_view(user: User, slug: str) -> Asset:
     """Everyone signed in may view an asset: with its owner, deputy and gaps."""
-    return get_object_or_404(Asset.objects.for_list(), slug=slug)
+    return get_object_or_404(Asset.objects.for_page(), slug=slug)
 
 
 def get_asset_for_edit(user: User, slug: str) -> Asset:

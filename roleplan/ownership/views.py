@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -75,21 +75,32 @@ def registry_condition(data: dict) -> Q:
     return condition
 
 
-def registry_queryset(data: dict) -> AssetQuerySet:
-    """The registry's rows under every filter, in the chosen order."""
-    qs = Asset.objects.for_list().filter(registry_condition(data))
-    gap = gap_condition(data.get("gap", ""))
-    if gap is not None:
-        qs = qs.filter(gap)
+def registry_order(data: dict) -> list:
+    """The registry's order: the chosen column, then the name, then the pk (a stable order)."""
     sort = data.get("sort") or "name"
-    descending = sort.startswith("-")
     first, *rest = SORTS[sort.lstrip("-")]
     # Never-confirmed assets sort first when ascending (they need attention), last descending.
-    if descending:
+    if sort.startswith("-"):
         first = first.desc(nulls_last=True)
     else:
         first = first.asc(nulls_first=True if sort == "confirmed" else None)
-    return qs.order_by(first, *rest, "pk")
+    return [first, *rest, "pk"]
+
+
+def registry_filtered(qs: AssetQuerySet, data: dict) -> AssetQuerySet:
+    """`qs` under every filter of the registry, in the chosen order."""
+    qs = qs.filter(registry_condition(data))
+    gap = gap_condition(data.get("gap", ""))
+    if gap is not None:
+        qs = qs.filter(gap)
+    return qs.order_by(*registry_order(data))
+
+
+def registry_page_ids(data: dict) -> QuerySet:
+    """The pks of the registry's rows in order: what a page is cut from. Sorting only these (and
+    the sort keys) stays in memory at 50,000 assets, where sorting whole rows spilled to disk
+    for pages deep in the list; the page's 50 rows are then read by pk."""
+    return registry_filtered(Asset.objects.all(), data).values_list("pk", flat=True)
 
 
 def registry_filters(request: HttpRequest) -> tuple[RegistryFilterForm, dict]:
@@ -134,9 +145,11 @@ def pager_links(data: dict, page: Page) -> dict[str, str]:
 def index(request: HttpRequest) -> HttpResponse:
     form, data = registry_filters(request)
     counts = registry_counts(data)
-    paginator = Paginator(registry_queryset(data), PAGE_SIZE)
+    paginator = Paginator(registry_page_ids(data), PAGE_SIZE)
     paginator.count = counts["total"]  # counted above, with the gaps: no second COUNT query
     page = paginator.get_page(data.get("page"))
+    ids = list(page.object_list)
+    by_pk = Asset.objects.for_list().in_bulk(ids)
     current_sort = data.get("sort") or "name"
     columns = []
     for key, label in COLUMNS:
@@ -164,7 +177,7 @@ def index(request: HttpRequest) -> HttpResponse:
         .only("username", "first_name", "last_name")
         .order_by("first_name", "last_name", "username")
     )
-    assets = list(page.object_list)
+    assets = [by_pk[pk] for pk in ids if pk in by_pk]
     row_context = {
         "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
         "role_conflict_summary": role_conflict_summary(),
@@ -202,7 +215,7 @@ class Echo:
 @require_GET
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     _, data = registry_filters(request)
-    qs = registry_queryset(data)
+    qs = registry_filtered(Asset.objects.for_list(), data)
     writer = csv.writer(Echo())
 
     def rows():
@@ -249,7 +262,7 @@ ASSET_REGIONS = {"accountability", "history"}
 
 def asset_context(request: HttpRequest, asset: Asset, *, region: str | None = None) -> dict:
     """What the asset page (or one of its regions) shows, read here so the template runs no
-    queries. `asset` comes from an access helper (Asset.objects.for_list(): people and gaps)."""
+    queries. `asset` comes from an access helper (Asset.objects.for_page(): people and gaps)."""
     can_edit = asset.can_edit(request.user)
     context = {
         "asset": asset,
@@ -261,12 +274,6 @@ def asset_context(request: HttpRequest, asset: Asset, *, region: str | None = No
     }
     if region in (None, "history"):
         context["history"] = list(asset.handovers.select_related("from_owner", "to_owner", "by"))
-    if region is None and can_edit:
-        # The handover form, for whoever may hand over (the owner and staff) only.
-        context["handover_form"] = HandoverForm(
-            initial={"expected_owner": asset.owner_id}, current_owner_id=asset.owner_id
-        )
-        context["people"] = handover_people(asset.owner_id)
     return context
 
 
@@ -376,6 +383,8 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
             "people": handover_people(asset.owner_id),
         }
         if request.htmx:
+            # Loaded in place when asked for: the person goes on with choosing.
+            context["autofocus"] = True
             return render(request, "ownership/handover.html#handover-form", context)
         return render(request, "ownership/handover.html", context)
 
@@ -435,23 +444,27 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
         }
         response = render(request, "ownership/index.html#asset-row", context, status=status)
     else:
-        next_form = form
-        if done or conflict:
-            next_form = HandoverForm(
-                initial={
-                    "expected_owner": fresh.owner_id,
-                    "reason": "" if done else request.POST.get("reason", ""),
-                },
-                current_owner_id=fresh.owner_id,
-            )
+        # Done: the message, and the form again only when asked for. Refused: the form again,
+        # based on the owner now and with the reason typed.
         context = {
             "asset": fresh,
-            "handover_form": next_form,
             "conflict": conflict,
             "done_message": handed_over_message(done) if done else "",
-            "can_edit": fresh.can_edit(request.user),
-            "people": handover_people(fresh.owner_id),
+            # The panel stays for whoever just used it: it says what happened, and to a former
+            # owner that the asset is no longer theirs.
+            "can_edit": True,
         }
+        if not done:
+            context["handover_form"] = form
+            if conflict:
+                context["handover_form"] = HandoverForm(
+                    initial={
+                        "expected_owner": fresh.owner_id,
+                        "reason": request.POST.get("reason", ""),
+                    },
+                    current_owner_id=fresh.owner_id,
+                )
+            context["people"] = handover_people(fresh.owner_id)
         response = render(request, "ownership/asset.html#handover-panel", context, status=status)
     if done or conflict:
         trigger_client_event(response, "ownerChanged", {"asset": asset.pk})
@@ -478,11 +491,12 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     services.asset_confirm(asset_id=asset.pk, by=request.user)
     if request.htmx:
         where = request.POST.get("where")
-        fresh = Asset.objects.for_list().get(pk=asset.pk)
         if where == "page":
+            fresh = Asset.objects.for_page().get(pk=asset.pk)
             context = asset_context(request, fresh, region="accountability")
             response = render(request, "ownership/asset.html#accountability", context)
         else:
+            fresh = Asset.objects.for_list().get(pk=asset.pk)
             context = {"asset": fresh, "just_confirmed": True, "is_owner": True, "where": where}
             response = render(request, "ownership/_confirm.html", context)
         return trigger_client_event(response, "ownershipConfirmed", {"asset": asset.pk})

@@ -52,6 +52,8 @@ def test_filter_hand_over_in_place_and_a_stale_second_browser_gets_the_conflict(
 
     # The second browser still shows Priya and tries the same: it gets the conflict message.
     second.evaluate("window.__noReload = true")
+    second.locator("#handover-panel").get_by_role("link", name="Choose the new owner…").click()
+    expect(second.locator("#handover-panel select[name=new_owner]")).to_be_focused()
     second.select_option("#handover-panel select[name=new_owner]", label="Sam Okafor (stakeholder)")
     second.fill("#handover-panel input[name=reason]", "Sam takes it")
     second.locator("#handover-panel").get_by_role("button", name="Hand over").click()

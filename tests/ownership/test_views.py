@@ -118,6 +118,40 @@ def test_htmx_handover_from_a_row_answers_with_the_new_row_and_an_event(
     assert Handover.objects.filter(asset=asset, to_owner=viewer, reason="Team change").exists()
 
 
+def test_htmx_handover_from_the_asset_page_says_so_in_the_panel(client, asset, owner, viewer):
+    client.force_login(owner)
+    response = client.post(
+        reverse("ownership:handover", args=[asset.slug]),
+        handover_data(asset, viewer, where="page"),
+        **HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode().strip()
+    assert html.startswith('<section id="handover-panel"')
+    assert f"Release process is now owned by {viewer.get_full_name()}." in html
+    assert "You no longer own Release process." in html
+    assert "<form" not in html
+    assert "ownerChanged" in response["HX-Trigger"]
+
+
+def test_htmx_handover_from_the_page_with_a_stale_owner_keeps_the_form_and_reason(
+    client, asset, owner, staff, viewer, outsider
+):
+    seen = asset.owner_id
+    client.force_login(staff)
+    client.post(reverse("ownership:handover", args=[asset.slug]), handover_data(asset, viewer))
+    response = client.post(
+        reverse("ownership:handover", args=[asset.slug]),
+        {"new_owner": outsider.pk, "reason": "Mine", "expected_owner": seen, "where": "page"},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone was faster" in html
+    assert 'value="Mine"' in html
+    assert f'name="expected_owner" value="{viewer.pk}"' in html  # the next try is based on now
+
+
 def test_htmx_handover_with_a_stale_owner_is_409_with_the_conflict_shown(
     client, asset, owner, staff, viewer, outsider
 ):
