@@ -185,6 +185,7 @@ def test_a_stale_update_writes_nothing_and_lists_the_saves_since_that_version(it
     assert RoadmapItemChange.objects.filter(item=item).count() == 3  # creation, two saves
 
 
+@pytest.mark.postgresql  # SQLite has no row locks: select_for_update() is a no-op there
 def test_a_horizon_change_by_edit_takes_the_products_lock(product, owner):
     a, b = (make_item(product, title=t, horizon="now") for t in "ab")
     with CaptureQueriesContext(connection) as captured:
