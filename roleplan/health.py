@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import time
 
 import redis
 from django.conf import settings
@@ -48,13 +47,19 @@ def redis_client() -> redis.Redis:
 # -- Writing heartbeats (from the worker and beat processes) ---------------------------------
 
 
+def redis_now(client: redis.Redis) -> float:
+    """Redis's clock: heartbeats written on one host and read on another compare alike."""
+    seconds, microseconds = client.time()
+    return seconds + microseconds / 1e6
+
+
 def record_worker(hostname: str, state: str = "running") -> None:
     """Write one worker's heartbeat; never raises (a worker must not die of its heartbeat)."""
-    now = time.time()
-    value = json.dumps({"at": now, "state": state})
     try:
         client = redis_client()
         try:
+            now = redis_now(client)
+            value = json.dumps({"at": now, "state": state})
             client.hset(WORKERS_KEY, hostname, value)
             # Forget workers gone for longer than HEALTH_FORGET_SECONDS (scaled down, renamed).
             forget = [
@@ -72,10 +77,11 @@ def record_worker(hostname: str, state: str = "running") -> None:
 
 def record_beat(state: str = "running") -> None:
     """Write beat's heartbeat (the time of its last scheduler pass); never raises."""
-    value = json.dumps({"at": time.time(), "state": state, "host": socket.gethostname()})
     try:
         client = redis_client()
         try:
+            at = redis_now(client)
+            value = json.dumps({"at": at, "state": state, "host": socket.gethostname()})
             client.set(BEAT_KEY, value, ex=int(settings.HEALTH_FORGET_SECONDS))
         finally:
             client.close()
@@ -157,14 +163,14 @@ def check_celery() -> dict[str, str]:
     client = redis_client()
     try:
         with client.pipeline(transaction=False) as pipe:
-            pipe.ping().hgetall(WORKERS_KEY).get(BEAT_KEY)
-            _, workers, beat = pipe.execute()
+            pipe.time().hgetall(WORKERS_KEY).get(BEAT_KEY)
+            (seconds, microseconds), workers, beat = pipe.execute()
     except redis.RedisError as exc:
         unknown = "unknown: broker unreachable"
         return {"broker": f"error: {type(exc).__name__}", "workers": unknown, "beat": unknown}
     finally:
         client.close()
-    now = time.time()
+    now = seconds + microseconds / 1e6
     return {
         "broker": "ok",
         "workers": describe_workers(workers, now),
