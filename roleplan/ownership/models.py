@@ -124,9 +124,13 @@ class AssetQuerySet(models.QuerySet):
         return self.with_people(*LIST_FIELDS).with_gaps()
 
     def for_page(self) -> AssetQuerySet:
-        """One asset as its page shows it: every field, the owner and deputy, the gaps."""
+        """One asset as its page shows it: every field, the owner and deputy, and the role
+        conflict; Asset.gaps reads the other two gaps from the row itself (for one row that is
+        cheaper than building with_gaps' conditions, a third of the page's time)."""
         fields = [f.name for f in self.model._meta.concrete_fields]
-        return self.with_people(*fields).with_gaps()
+        return self.with_people(*fields).annotate(
+            gap_role_conflict=extensions.role_conflict_expression()
+        )
 
     def with_people(self, *fields: str) -> AssetQuerySet:
         """`fields` of the asset, with what is shown of its owner and deputy."""
@@ -206,11 +210,16 @@ class Asset(Versioned):
         if hasattr(self, "gap_ownerless"):
             flags = (self.gap_ownerless, self.gap_unconfirmed, self.gap_role_conflict)
         else:
+            role_conflict = getattr(self, "gap_role_conflict", None)  # for_page's annotation
+            if role_conflict is None:
+                role_conflict = (
+                    extensions.role_conflict_rule() is not None
+                    and Asset.objects.filter(pk=self.pk).with_gap(Gap.ROLE_CONFLICT).exists()
+                )
             flags = (
                 not self.owner.is_active,
                 self.confirmed_at is None or self.confirmed_at < confirm_cutoff(),
-                extensions.role_conflict_rule() is not None
-                and Asset.objects.filter(pk=self.pk).with_gap(Gap.ROLE_CONFLICT).exists(),
+                role_conflict,
             )
         return [gap for gap, flag in zip(Gap, flags, strict=True) if flag]
 
