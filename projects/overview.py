@@ -41,6 +41,7 @@ ATTENTION = 5  # overdue and next-due deliverables, flagged milestones, top risk
 NEXT_MILESTONES = 4
 CHANGES_SHOWN = 5
 DIFF_TITLES = 10  # titles listed as added to or removed from the scope since the baseline
+NAMES = ("first_name", "last_name", "username")  # what a page shows of a person
 PLAN_SECONDS = 24 * 3600  # the key holds the day: a day's entry is useless the next day
 
 
@@ -143,6 +144,15 @@ def change_requests(project: Project) -> tuple[list[ChangeRequest], dict]:
     rows = list(
         ChangeRequest.objects.filter(project=project)
         .select_related("requested_by", "decision__option")
+        .only(
+            "project_id",
+            "number",
+            "title",
+            "status",
+            "requested_at",
+            *(f"requested_by__{name}" for name in NAMES),
+            "decision__option__label",
+        )
         .with_option_count()
         .order_by("-number")
     )
@@ -260,9 +270,21 @@ def overview(project: Project, today: date) -> dict:
     )
     baselines = (
         list(
-            project.baselines.select_related(
-                "created_by", "decision__request", "decision__option"
-            ).order_by("number")
+            project.baselines.select_related("created_by", "decision__request", "decision__option")
+            .only(
+                "project_id",
+                "number",
+                "kind",
+                "is_current",
+                "deadline",
+                "budget",
+                "currency",
+                "created_at",
+                *(f"created_by__{name}" for name in NAMES),
+                "decision__request__number",
+                "decision__option__label",
+            )
+            .order_by("number")
         )
         if project.is_approved
         else []
@@ -334,7 +356,7 @@ def overview(project: Project, today: date) -> dict:
         "change_counts": change_counts,
         "editors": list(
             User.objects.filter(editable_projects=project)
-            .only("first_name", "last_name", "username")
+            .only(*NAMES)
             .order_by("first_name", "last_name", "username")
         ),
     }
