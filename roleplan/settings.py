@@ -110,6 +110,8 @@ TEMPLATES = [
             "builtins": [
                 "django_htmx.templatetags.django_htmx",
                 "template_partials.templatetags.partials",
+                # One number format everywhere: |num, |pct, |money, |quantity, |signed, |short.
+                "roleplan.numbers",
             ],
         },
     },
