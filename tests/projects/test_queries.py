@@ -1,4 +1,4 @@
-"""Query budget: every project page issues the same number of queries with 10 and with 300
+"""Query budget: every project page issues the same number of queries with 30 and with 300
 deliverables and milestones (the lists are pages of 100 rows, the overview's lists are short, the
 figures are aggregates), within a budget per page."""
 
@@ -121,7 +121,7 @@ def two_sizes(manager, product_owner, editor):
     )
     for p in (small, large):
         p.editors.add(editor)
-    fill(small, 10)
+    fill(small, 30)
     fill(large, 300)
     return small, large
 
@@ -215,5 +215,5 @@ def test_counts_are_measured_on_real_rows(two_sizes):
     small, large = two_sizes
     assert large.deliverables.count() == 303
     assert large.milestones.count() == 301
-    assert small.deliverables.count() == 13
-    assert small.milestones.count() == 11
+    assert small.deliverables.count() == 33
+    assert small.milestones.count() == 31
