@@ -182,6 +182,9 @@ class Asset(Versioned):
 
     objects = AssetQuerySet.as_manager()
 
+    # What the edit form changes (services.asset_update); the owner changes only by a handover.
+    EDITABLE: ClassVar[frozenset[str]] = frozenset({"name", "deputy", "team", "description"})
+
     class Meta:
         ordering = [Lower("name")]
         constraints = [

@@ -6,6 +6,8 @@ invited to the weekly sync), ownership itself knows none of them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -147,33 +149,28 @@ def asset_confirm(*, asset_id: int, by: User) -> Asset:
 
 
 @transaction.atomic
-def asset_update(
-    *,
-    asset_id: int,
-    expected_version: int,
-    by: User,
-    name: str,
-    deputy: User | None,
-    team: str,
-    description: str,
-) -> Asset:
-    """Edit the descriptive fields of an asset (never its owner), refusing stale edits with
-    roleplan.versioning.StaleEdit (the row as saved now, with its people, and what was sent)."""
-    data = {"name": name, "deputy": deputy, "team": team, "description": description}
+def asset_update(*, asset_id: int, expected_version: int, by: User, **changes: Any) -> Asset:
+    """Edit the descriptive fields of an asset (Asset.EDITABLE: never its owner, which only a
+    handover changes), refusing stale edits with roleplan.versioning.StaleEdit (the row as
+    saved now, with its people, and what was sent)."""
+    if not changes.keys() <= Asset.EDITABLE:
+        raise ValueError(f"Not editable on an asset: {sorted(changes.keys() - Asset.EDITABLE)}")
     try:
         # The bare row is locked, no join: see asset_hand_over.
-        asset = lock_for_edit(Asset, asset_id, expected_version, data)
+        asset = lock_for_edit(Asset, asset_id, expected_version, changes)
     except StaleEdit as stale:
         # What the conflict region shows reads the people: load them here, not in the template.
         current = Asset.objects.select_related("owner", "deputy", "updated_by").get(pk=asset_id)
-        raise StaleEdit(current, data) from stale
+        raise StaleEdit(current, changes) from stale
+    deputy = changes.get("deputy", asset.deputy)
     if deputy is not None and deputy.pk == asset.owner_id:
         raise ValidationError({"deputy": "The deputy cannot be the owner."})
+    name = changes.get("name", asset.name)
     if name_taken(kind=asset.kind, name=name, exclude_pk=asset.pk):
         raise ValidationError(
             {"name": f"A {asset.get_kind_display().lower()} named “{name}” already exists."}
         )
-    save_edit(asset, data, by=by)
+    save_edit(asset, changes, by=by)
     return asset
 
 

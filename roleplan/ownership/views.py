@@ -325,15 +325,10 @@ def asset_edit(request: HttpRequest, slug: str) -> HttpResponse:
         form = AssetEditForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            changes = {name: value for name, value in data.items() if name != "version"}
             try:
                 services.asset_update(
-                    asset_id=asset.pk,
-                    expected_version=data["version"],
-                    by=request.user,
-                    name=data["name"],
-                    deputy=data["deputy"],
-                    team=data["team"],
-                    description=data["description"],
+                    asset_id=asset.pk, expected_version=data["version"], by=request.user, **changes
                 )
             except StaleEdit as exc:
                 conflict = exc
@@ -347,15 +342,8 @@ def asset_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, "Saved.")
                 return redirect("ownership:asset", slug=asset.slug)
     else:
-        form = AssetEditForm(
-            initial={
-                "name": asset.name,
-                "deputy": asset.deputy_id,
-                "team": asset.team,
-                "description": asset.description,
-                "version": asset.version,
-            }
-        )
+        initial = {name: getattr(asset, name) for name in Asset.EDITABLE}
+        form = AssetEditForm(initial={**initial, "version": asset.version})
     status = 409 if conflict else (422 if form.errors else 200)
     context = {"form": form, "asset": asset, "conflict": conflict}
     return render(request, "ownership/asset_edit.html", context, status=status)

@@ -165,6 +165,15 @@ def test_update_refuses_a_stale_version_and_returns_the_current_row(owner, staff
     assert (saved.team, saved.version, saved.updated_by) == ("B", 2, staff)
 
 
+def test_update_changes_only_the_descriptive_fields(owner, editor):
+    asset = AssetFactory(owner=owner)
+    with pytest.raises(ValueError, match="owner"):
+        services.asset_update(asset_id=asset.pk, expected_version=1, by=owner, owner=editor)
+    services.asset_update(asset_id=asset.pk, expected_version=1, by=owner, team="Ops")
+    saved = Asset.objects.get(pk=asset.pk)
+    assert (saved.owner, saved.team, saved.version) == (owner, "Ops", 2)
+
+
 def test_update_refuses_the_owner_as_deputy(owner):
     asset = AssetFactory(owner=owner)
     with pytest.raises(ValidationError):

@@ -310,6 +310,14 @@ def test_products_cannot_be_registered_from_the_registry(client, owner):
     assert not Asset.objects.filter(name="Sneaky").exists()
 
 
+def test_the_edit_form_starts_from_what_is_saved(client, asset, owner, editor):
+    client.force_login(owner)
+    html = client.get(reverse("ownership:edit", args=[asset.slug])).content.decode()
+    assert 'value="Release process"' in html
+    assert f'<option value="{editor.pk}" selected>' in html
+    assert 'name="version" value="1"' in html
+
+
 def test_stale_edit_is_refused_showing_their_change_and_keeping_yours(client, asset, owner, staff):
     client.force_login(staff)
     client.post(
