@@ -32,9 +32,13 @@ def test_a_subscriber_hears_an_announcement_once_after_commit(heard):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_announcement_is_never_heard(heard):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        events.announce(Event.PROJECT_CHANGED, project_id=7)
-        raise RuntimeError("the write failed")
+    def failing_write():
+        with transaction.atomic():
+            events.announce(Event.PROJECT_CHANGED, project_id=7)
+            raise RuntimeError("the write failed")
+
+    with pytest.raises(RuntimeError):
+        failing_write()
     assert heard == []
 
 
