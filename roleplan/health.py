@@ -102,6 +102,7 @@ def _load(raw: str | None) -> dict:
 
 def check_database() -> str:
     try:
+        # Raw SQL: the cheapest statement that proves the server answers; no model is involved.
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
