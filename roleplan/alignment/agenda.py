@@ -15,7 +15,6 @@ which are as of a day, are read once per distinct local date of the meetings).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from projects.models import (
     CostLine,
     Deliverable,
     Milestone,
+    Project,
     ProjectRisk,
     RiskStatus,
 )
@@ -79,7 +79,7 @@ class Target:
     today: date
 
     @property
-    def project(self):
+    def project(self) -> Project:
         return self.meeting.series.project
 
 
@@ -96,49 +96,8 @@ def label(labels: dict, value) -> str:
     return labels.get(value, str(value))
 
 
-# A slug or an integer is written into a URL as it is (reverse() quotes nothing in them).
-PLAIN_ARG = re.compile(r"[-a-zA-Z0-9_]+")
-SENTINELS = ("zzarg0zz", "zzarg1zz", "zzarg2zz")
-INT_SENTINELS = (987654301, 987654302, 987654303)
-
-
-class Urls:
-    """reverse() once per URL name and shape of arguments, then string building: the same
-    addresses reverse() gives, at a fraction of its cost (an agenda has dozens of links)."""
-
-    def __init__(self) -> None:
-        self.patterns: dict[tuple, list[str] | None] = {}
-
-    def __call__(self, name: str, *args) -> str:
-        shape = (name, *(isinstance(a, int) for a in args))
-        pieces = self.patterns.get(shape, ())
-        if pieces == ():
-            pieces = self.patterns[shape] = self._compile(name, args)
-        if pieces is None or not all(
-            isinstance(a, int) and a >= 0 or isinstance(a, str) and PLAIN_ARG.fullmatch(a)
-            for a in args
-        ):
-            return reverse(name, args=list(args))
-        out = [pieces[0]]
-        for arg, piece in zip(args, pieces[1:], strict=True):
-            out.append(str(arg))
-            out.append(piece)
-        return "".join(out)
-
-    @staticmethod
-    def _compile(name: str, args: tuple) -> list[str] | None:
-        marks = [
-            INT_SENTINELS[n] if isinstance(a, int) else SENTINELS[n] for n, a in enumerate(args)
-        ]
-        url = reverse(name, args=marks)
-        pieces = []
-        for mark in marks:
-            before, found, url = url.partition(str(mark))
-            if not found or str(mark) in url:  # pragma: no cover - no such URL in roleplan
-                return None  # not a plain substitution: leave it to reverse()
-            pieces.append(before)
-        pieces.append(url)
-        return pieces
+def link(name: str, *args: object) -> str:
+    return reverse(name, args=args)
 
 
 def previous_starts(meetings: Iterable[SyncMeeting]) -> dict[int, datetime]:
@@ -159,7 +118,7 @@ def previous_starts(meetings: Iterable[SyncMeeting]) -> dict[int, datetime]:
 # --- the four sections, for many meetings ------------------------------------------------------
 
 
-def status_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
+def status_items(targets: list[Target]) -> dict[int, list[Item]]:
     projects = {t.project.pk: t.project for t in targets}
     ids = list(projects)
     oldest = min(t.since for t in targets)
@@ -209,7 +168,7 @@ def status_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
     for t in targets:
         project, today, since = t.project, t.today, t.since
         since_day = since.date()
-        project_url = urls("projects:detail", project.slug)
+        project_url = link("projects:detail", project.slug)
         health = assess(facts[today, project.pk])
         items = [
             Item(
@@ -278,7 +237,7 @@ def status_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
     return out
 
 
-def backlog_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
+def backlog_items(targets: list[Target]) -> dict[int, list[Item]]:
     product_ids = {t.project.product_id for t in targets}
     oldest = min(t.since for t in targets)
     changes = defaultdict(list)
@@ -313,7 +272,7 @@ def backlog_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
         slug = product.asset.slug
         for item_id, entry in by_item.items():
             item = entry["item"]
-            url = urls("products:item", slug, item_id)
+            url = link("products:item", slug, item_id)
             score = f"RICE {whole(item.rice_score)} · ICE {item.ice_score}"
             if entry["new"]:
                 items.append(
@@ -344,7 +303,7 @@ def backlog_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
     return out
 
 
-def pipeline_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
+def pipeline_items(targets: list[Target]) -> dict[int, list[Item]]:
     products = {t.project.product_id: t.project.product for t in targets}
     in_scope = Deliverable.objects.filter(roadmap_item=OuterRef("pk"), in_scope=True)
     horizons = choice_labels(RoadmapItem, "horizon")
@@ -367,14 +326,14 @@ def pipeline_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
                 f"pipe:{pk}",
                 f"Not yet in any project: {title}",
                 f"{label(horizons, horizon)} #{rank + 1} · {label(statuses, status)} · RICE {whole(rice)}",
-                urls("products:item", slug, pk),
+                link("products:item", slug, pk),
                 Tone.WARN if horizon == Horizon.NOW else Tone.INFO,
             )
         )
     return {t.meeting.pk: list(per_product[t.project.product_id]) for t in targets}
 
 
-def problem_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
+def problem_items(targets: list[Target]) -> dict[int, list[Item]]:
     projects = {t.project.pk: t.project for t in targets}
     products = {t.project.product_id: t.project.product for t in targets}
     latest_today = max(t.today for t in targets)
@@ -397,7 +356,7 @@ def problem_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
                 f"cr:{pk}",
                 f"CR-{number} {title}: {waiting}",
                 f"{n_options} option{'s' if n_options != 1 else ''} · why: {why[:200]}",
-                urls("projects:change", projects[project_id].slug, number),
+                link("projects:change", projects[project_id].slug, number),
                 Tone.WARN,
             )
         )
@@ -428,7 +387,7 @@ def problem_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
         project, today = t.project, t.today
         product = project.product
         items = list(requests[project.pk])
-        risks_url = urls("projects:risks", project.slug)
+        risks_url = link("projects:risks", project.slug)
         for risk in project_risks[project.pk]:
             late = risk.review_date < today
             if not (risk.score >= HIGH_RISK or late):
@@ -444,7 +403,7 @@ def problem_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
                     Tone.BAD if risk.score >= HIGH_RISK else Tone.WARN,
                 )
             )
-        product_url = urls("products:detail", product.asset.slug)
+        product_url = link("products:detail", product.asset.slug)
         for risk in product_risks[product.pk]:
             late = risk.review_date is not None and risk.review_date < today
             if not (risk.score >= HIGH_RISK or late):
@@ -468,7 +427,7 @@ def problem_items(targets: list[Target], urls: Urls) -> dict[int, list[Item]]:
                     f"gap:{asset.pk}:{gap}",
                     f"Ownership gap on {asset.name}: {gap.label}",
                     GAP_HELP[gap],
-                    urls("ownership:asset", asset.slug),
+                    link("ownership:asset", asset.slug),
                     Tone.BAD if gap == "ownerless" else Tone.WARN,
                 )
             )
@@ -484,14 +443,13 @@ def collect_many(targets: Iterable[Target]) -> dict[int, list[Item]]:
     targets = list({t.meeting.pk: t for t in targets}.values())
     if not targets:
         return {}
-    urls = Urls()
-    out = status_items(targets, urls)
+    out = status_items(targets)
     with_product = [t for t in targets if t.project.product_id is not None]
     if with_product:
         sections = (
-            backlog_items(with_product, urls),
-            pipeline_items(with_product, urls),
-            problem_items(with_product, urls),
+            backlog_items(with_product),
+            pipeline_items(with_product),
+            problem_items(with_product),
         )
         for t in with_product:
             for section in sections:

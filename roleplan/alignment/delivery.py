@@ -41,7 +41,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from roleplan.alignment import digest as digests
@@ -260,7 +260,7 @@ class SendReport:
         return self
 
 
-def _mine(delivery_id: int, token: str):
+def _mine(delivery_id: int, token: str) -> QuerySet[Delivery]:
     return Delivery.objects.filter(pk=delivery_id, claimed_by=token, status=DeliveryStatus.SENDING)
 
 

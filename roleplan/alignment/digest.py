@@ -18,7 +18,7 @@ from email.utils import formataddr
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,17 +31,17 @@ from roleplan.alignment.reminders import email_headers, local_when
 from roleplan.ownership.models import Asset
 
 
-def _open_project_risks_past_review(today: date):
+def _open_project_risks_past_review(today: date) -> QuerySet[ProjectRisk]:
     return ProjectRisk.objects.exclude(status=RiskStatus.CLOSED).filter(review_date__lt=today)
 
 
-def _open_product_risks_past_review(today: date):
+def _open_product_risks_past_review(today: date) -> QuerySet[ProductRisk]:
     return ProductRisk.objects.exclude(status=ProductRiskStatus.CLOSED).filter(
         review_date__lt=today, owner__isnull=False
     )
 
 
-def _requests_with_options():
+def _requests_with_options() -> QuerySet[ChangeRequest]:
     return ChangeRequest.objects.open().annotate(n_options=Count("options"))
 
 

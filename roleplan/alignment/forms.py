@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 
+from projects.models import ChangeRequest
 from roleplan.alignment.models import Weekday
 from roleplan.people import display_name
 
@@ -36,7 +39,7 @@ class ActionItemForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "id": "action-due"}),
     )
 
-    def __init__(self, *args, people: list, **kwargs):
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = {p.pk: p for p in people}
         self.fields["owner"].choices = [(p.pk, display_name(p)) for p in people]
@@ -47,7 +50,7 @@ class ActionItemForm(forms.Form):
             raise forms.ValidationError("Say what needs to be done.")
         return text
 
-    def clean_owner(self):
+    def clean_owner(self) -> User:
         return self.people[self.cleaned_data["owner"]]
 
 
@@ -69,7 +72,7 @@ class DecisionForm(forms.Form):
         widget=forms.Select(attrs={"id": "decision-cr"}),
     )
 
-    def __init__(self, *args, change_requests: list, **kwargs):
+    def __init__(self, *args: Any, change_requests: list[ChangeRequest], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.change_requests = {cr.pk: cr for cr in change_requests}
         self.fields["change_request"].choices = [
@@ -83,7 +86,7 @@ class DecisionForm(forms.Form):
             raise forms.ValidationError("Write down what was decided.")
         return text
 
-    def clean_change_request(self):
+    def clean_change_request(self) -> ChangeRequest | None:
         pk = self.cleaned_data["change_request"]
         return self.change_requests.get(pk) if pk else None
 

@@ -15,6 +15,7 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
@@ -100,12 +101,12 @@ class SyncSeries(Versioned):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
-    def product_manager(self):
+    def product_manager(self) -> User | None:
         product = self.project.product
         return product.asset.owner if product else None
 
     @property
-    def project_manager(self):
+    def project_manager(self) -> User:
         return self.project.manager
 
     def participants(self) -> list:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,7 +33,7 @@ from roleplan.versioning import StaleEdit
 
 
 @require_GET
-def index(request: HttpRequest):
+def index(request: HttpRequest) -> HttpResponse:
     """The user's syncs: every series they take part in with its next meeting, then the
     meetings already prepared, upcoming first. Reads only: an active project without its
     series (normally created when the project becomes active) is listed with a button that
@@ -82,7 +84,7 @@ def index(request: HttpRequest):
     return render(request, "alignment/index.html", context)
 
 
-def mark_clashes(rows: list[dict], now) -> None:
+def mark_clashes(rows: list[dict], now: datetime) -> None:
     """Give each row the projects whose weekly sync overlaps its own for one of the same two
     people: one person cannot be in both. The slots are compared in the same week, each in its
     own time zone."""
@@ -106,7 +108,7 @@ def mark_clashes(rows: list[dict], now) -> None:
 
 
 @require_POST
-def set_up_series(request: HttpRequest, slug: str):
+def set_up_series(request: HttpRequest, slug: str) -> HttpResponse:
     """Set up the weekly sync of an active project that serves a product and has none yet (the
     project's manager, its product's owner, staff), then open its settings."""
     project = get_project_for_setup(request.user, slug)
@@ -119,7 +121,7 @@ def set_up_series(request: HttpRequest, slug: str):
 
 
 @require_POST
-def prepare_now(request: HttpRequest, series_id: int):
+def prepare_now(request: HttpRequest, series_id: int) -> HttpResponse:
     """Prepare (or refresh) this week's meeting of a series and open it."""
     series = get_series_for_view(request.user, series_id)
     why_not = series.not_meeting_why
@@ -282,7 +284,7 @@ def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict
 
 
 @require_GET
-def meeting_detail(request: HttpRequest, pk: int):
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_view(request.user, pk)
     region = request.htmx.target if request.htmx else None
     if region in REGIONS:
@@ -295,7 +297,7 @@ def meeting_detail(request: HttpRequest, pk: int):
 
 
 @require_POST
-def refresh_agenda(request: HttpRequest, pk: int):
+def refresh_agenda(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_view(request.user, pk)
     series = meeting.series
     if meeting.is_over():
@@ -324,7 +326,7 @@ def refresh_agenda(request: HttpRequest, pk: int):
 
 
 @require_POST
-def mark_entry(request: HttpRequest, pk: int, entry_id: int):
+def mark_entry(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     meeting = get_meeting_for_view(request.user, pk)
     entry = get_object_or_404(AgendaEntry, pk=entry_id, meeting=meeting)
     entry = services.entry_mark(
@@ -339,7 +341,7 @@ def mark_entry(request: HttpRequest, pk: int, entry_id: int):
 
 
 @require_http_methods(["GET", "POST"])
-def notes(request: HttpRequest, pk: int):
+def notes(request: HttpRequest, pk: int) -> HttpResponse:
     """Autosaved shared notes. A save based on an older version is refused with 409 and the
     other person's text, never dropped; the user then keeps theirs, combines both, or takes
     theirs (GET reloads the notes region)."""
@@ -384,7 +386,7 @@ def notes(request: HttpRequest, pk: int):
 
 
 @require_POST
-def add_action_item(request: HttpRequest, pk: int):
+def add_action_item(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_view(request.user, pk)
     form = ActionItemForm(request.POST, people=item_owners(meeting))
     if form.is_valid():
@@ -408,7 +410,7 @@ def add_action_item(request: HttpRequest, pk: int):
 
 
 @require_POST
-def set_action_item_done(request: HttpRequest, pk: int, item_id: int):
+def set_action_item_done(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     meeting = get_meeting_for_view(request.user, pk)
     item = ActionItem.objects.filter(pk=item_id, meeting__series_id=meeting.series_id).first()
     if item is None:
@@ -424,7 +426,7 @@ def set_action_item_done(request: HttpRequest, pk: int, item_id: int):
 
 
 @require_POST
-def add_decision(request: HttpRequest, pk: int):
+def add_decision(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_view(request.user, pk)
     form = DecisionForm(request.POST, change_requests=settleable_change_requests(meeting))
     if form.is_valid():
@@ -450,7 +452,7 @@ def add_decision(request: HttpRequest, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def series_edit(request: HttpRequest, series_id: int):
+def series_edit(request: HttpRequest, series_id: int) -> HttpResponse:
     series = get_series_for_view(request.user, series_id)
     conflict = None
     if request.method == "POST":

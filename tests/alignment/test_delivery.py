@@ -384,6 +384,7 @@ def test_a_message_that_cannot_be_rendered_fails_alone(series, monkeypatch):
     assert "template exploded" in broken.last_error
 
 
+@pytest.mark.postgresql  # SKIP LOCKED under real concurrent connections
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_send_each_reminder_once(smtp_sink):
     for _ in range(10):
@@ -415,6 +416,7 @@ def test_two_senders_at_once_send_each_reminder_once(smtp_sink):
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
+@pytest.mark.postgresql  # ON CONFLICT under real concurrent connections
 @pytest.mark.django_db(transaction=True)
 def test_two_planners_at_once_leave_one_row_per_meeting_and_person():
     for _ in range(5):

@@ -116,6 +116,7 @@ def series_due_now() -> None:
     make_series(weekday=soon.weekday(), at=time(soon.hour, soon.minute))
 
 
+@pytest.mark.postgresql  # the commands run in processes of their own, on the test database
 @pytest.mark.django_db(transaction=True)
 def test_under_make_run_each_reminder_is_printed_once_on_the_console():
     series_due_now()

@@ -24,7 +24,8 @@ from tests.conftest import wait_for
 smtp_sink = delivery_fixtures.smtp_sink
 workers = delivery_fixtures.workers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Real workers on the real broker and database: the deployment, in the PostgreSQL pass.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 
 def statuses() -> dict[str, int]:

@@ -33,6 +33,7 @@ def statuses() -> list[str]:
     return list(Delivery.objects.order_by("pk").values_list("status", flat=True))
 
 
+@pytest.mark.postgresql  # the sink reads the marks on a PostgreSQL connection of its own
 @pytest.mark.django_db(transaction=True)
 def test_each_message_reaches_the_server_after_the_previous_one_was_marked_sent(smtp_sink):
     ids = plan(syncs=2)

@@ -46,6 +46,7 @@ def setup_url(project: Project) -> str:
     return reverse("alignment:setup", args=[project.slug])
 
 
+@pytest.mark.postgresql  # tests/security/snapshot reads PostgreSQL's catalogue
 @pytest.mark.parametrize("who", ["manager", "product_owner", "staff"])
 def test_get_sync_lists_a_missing_series_read_only(client, request, project, staff, who):
     user = project.manager if who == "manager" else request.getfixturevalue(who)
@@ -88,6 +89,7 @@ def test_the_button_sets_up_the_series_and_opens_its_settings(client, request, p
     assert project.name in html
 
 
+@pytest.mark.postgresql  # tests/security/snapshot reads PostgreSQL's catalogue
 @pytest.mark.parametrize("who", ["outsider", "editor", "deputy"])
 def test_the_button_is_refused_to_everyone_else(client, project, who):
     person = UserFactory()
