@@ -8,7 +8,12 @@ Invariants the database holds (Meta.constraints here, triggers in migration 0003
   decision; baselines and their items are never edited or deleted, except that the current flag
   is switched off when the next baseline is written;
 - one decision per change request, taken only while the request is open; an accepted decision
-  names an option, a rejected one does not; decisions are never edited or deleted.
+  names an option, a rejected one does not; decisions are never edited or deleted;
+- a change option says at most once what it does to a roadmap item, and names a horizon exactly
+  when it sends the item back to one (descoped, deferred);
+- at most one approval request of a project waits at a time; one sent back says why;
+- a deliverable of the baseline leaves the scope outside a decision only with a reason, kept
+  (ScopeRemoval).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from products.models import Kpi, Product, RoadmapItem
+from products.models import Horizon, Kpi, Product, RoadmapItem
 from roleplan.versioning import Versioned
 
 
@@ -389,6 +394,15 @@ class CostLine(Versioned):
         help_text="Leave empty until the money is spent.",
     )
     date = models.DateField(help_text="When the cost falls due (or fell).")
+    # Set on the line a decided change request added for its option's budget.
+    decision = models.ForeignKey(
+        "ChangeDecision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cost_lines",
+        editable=False,
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -636,6 +650,60 @@ class ChangeOption(Versioned):
         return [line.strip() for line in self.adds.splitlines() if line.strip()]
 
 
+class ItemEffect(models.TextChoices):
+    """What an option does to a roadmap item of the project's product, if it is chosen."""
+
+    BRING_IN = "bring_in", "Brought into this project"
+    SIMPLIFY = "simplify", "Simplified"
+    DESCOPE = "descope", "Descoped back to a horizon"
+    DEFER = "defer", "Deferred to a horizon"
+
+
+# The effects that send the item back to a horizon, and the horizons they may send it to.
+TO_A_HORIZON = (ItemEffect.DESCOPE, ItemEffect.DEFER)
+LATER_HORIZONS = (Horizon.NEXT, Horizon.LATER)
+
+
+class ChangeOptionItem(models.Model):
+    """One roadmap item an option touches: what happens to it, to which horizon when it goes
+    back to one, and the deliverables the option adds for it (traced to this item)."""
+
+    option = models.ForeignKey(ChangeOption, on_delete=models.CASCADE, related_name="item_effects")
+    item = models.ForeignKey(RoadmapItem, on_delete=models.CASCADE, related_name="+")
+    effect = models.CharField(max_length=10, choices=ItemEffect.choices)
+    horizon = models.CharField(max_length=8, choices=Horizon.choices, blank=True)
+    adds = models.TextField(blank=True, help_text="Deliverables added for this item, one per line.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["option", "item"], name="option_item_once"),
+            models.CheckConstraint(
+                condition=Q(effect__in=ItemEffect.values), name="option_item_effect_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(effect__in=TO_A_HORIZON, horizon__in=LATER_HORIZONS)
+                | (~Q(effect__in=TO_A_HORIZON) & Q(horizon="")),
+                name="option_item_horizon_when_sent_back",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.effect}"
+
+    @property
+    def added_titles(self) -> list[str]:
+        return [line.strip() for line in self.adds.splitlines() if line.strip()]
+
+    @property
+    def summary(self) -> str:
+        """The effect as a person says it: "Deferred to Later", "Brought into this project"."""
+        if self.effect in TO_A_HORIZON:
+            verb = "Descoped" if self.effect == ItemEffect.DESCOPE else "Deferred"
+            return f"{verb} to {Horizon(self.horizon).label}"
+        return ItemEffect(self.effect).label
+
+
 class DecisionOutcome(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected"
@@ -753,3 +821,102 @@ class BaselineItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Awaits approval"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Sent back"
+
+
+class ApprovalRequestQuerySet(models.QuerySet):
+    def pending(self) -> ApprovalRequestQuerySet:
+        return self.filter(status=ApprovalStatus.PENDING)
+
+
+class ApprovalRequest(models.Model):
+    """The project manager asks the product's owner to approve the baseline. The owner approves
+    it (projects.services.project_approve) or sends it back with a comment; the email to the
+    owner is claimed in `notified_at` before it is sent, so it goes out once."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="approvals")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApprovalRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ApprovalStatus.values), name="approval_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status=ApprovalStatus.PENDING),
+                name="approval_one_pending_per_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ApprovalStatus.PENDING, decided_at__isnull=True)
+                | (
+                    ~Q(status=ApprovalStatus.PENDING)
+                    & Q(decided_at__isnull=False, decided_by__isnull=False)
+                ),
+                name="approval_decided_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ApprovalStatus.RETURNED) | ~Q(comment=""),
+                name="approval_returned_says_why",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} approval {self.get_status_display().lower()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ApprovalStatus.PENDING
+
+
+class RemovalKind(models.TextChoices):
+    DESCOPED = "descoped", "Taken out of scope"
+    DELETED = "deleted", "Deleted"
+
+
+class ScopeRemoval(models.Model):
+    """A deliverable of the current baseline taken out of scope (or deleted) outside a decided
+    change request: only by the product's owner, with the reason, kept here."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scope_removals")
+    baseline = models.ForeignKey(Baseline, on_delete=models.PROTECT, related_name="+")
+    # The deliverable's id, not a foreign key: a deleted deliverable keeps its line here.
+    deliverable_ref = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=RemovalKind.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=RemovalKind.values), name="scope_removal_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="scope_removal_says_why"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.get_kind_display().lower()}"

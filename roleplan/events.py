@@ -34,6 +34,8 @@ class Event(StrEnum):
     ROADMAP_ITEM_MOVED = "products.roadmap_item_moved"  # item_id
     PROJECT_CHANGED = "projects.project_changed"  # project_id (status, product or manager)
     BASELINE_CREATED = "projects.baseline_created"  # project_id, baseline_id
+    APPROVAL_REQUESTED = "projects.approval_requested"  # project_id, approval_id
+    APPROVAL_RETURNED = "projects.approval_returned"  # project_id, approval_id
     CHANGE_REQUEST_RAISED = "projects.change_request_raised"  # change_request_id
     CHANGE_REQUEST_DECIDED = "projects.change_request_decided"  # change_request_id
 
