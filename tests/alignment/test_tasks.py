@@ -35,6 +35,7 @@ def worker(transactional_db, smtp_sink, settings) -> Iterator[None]:
     app.control.purge()
 
 
+@pytest.mark.postgresql  # a real worker on the Redis broker
 def test_the_beat_task_prepares_due_syncs_and_their_reminders_are_sent(worker, smtp_sink):
     series = make_series_due_now()
     tasks.prepare_due_syncs.delay()
@@ -45,6 +46,7 @@ def test_the_beat_task_prepares_due_syncs_and_their_reminders_are_sent(worker, s
     assert Delivery.objects.get(recipient=series.project_manager).meeting.prepared_at
 
 
+@pytest.mark.postgresql  # a real worker on the Redis broker
 def test_the_weekly_digest_task_plans_and_sends_the_digests(worker, smtp_sink):
     series = make_series_due_now(hours=30)
     week = series.week_start(timezone.now() - timedelta(days=7))
@@ -67,6 +69,7 @@ def test_the_weekly_digest_task_plans_and_sends_the_digests(worker, smtp_sink):
     assert series.project_manager.email in {r for m in smtp_sink.received for r in m.recipients}
 
 
+@pytest.mark.postgresql  # a real worker on the Redis broker
 def test_a_refused_reminder_is_retried_by_its_task_after_the_backoff(worker, smtp_sink):
     series = make_series_due_now()
     refused = series.product_manager.email
@@ -88,6 +91,7 @@ def test_a_refused_reminder_is_retried_by_its_task_after_the_backoff(worker, smt
     assert set(smtp_sink.per_recipient().values()) == {1}
 
 
+@pytest.mark.postgresql  # a real worker on the Redis broker
 def test_an_unreachable_mail_server_makes_the_task_retry_until_it_answers(
     worker, smtp_sink, settings
 ):
