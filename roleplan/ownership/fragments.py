@@ -5,9 +5,9 @@ rendering as its hot region: ~0.3 ms a row through the template engine, more tha
 page's CPU. So each row's HTML (the partial asset-row of templates/ownership/index.html, the one
 markup of a row) is cached under a key made of everything the row shows:
 
-- the asset's (pk, version) and its updated_at (a save that does not count the version up, as
-  confirming does, still moves updated_at; and a pk reused after a database is restored
-  comes with another timestamp);
+- the asset's (pk, version), its updated_at (a save that does not count the version up, as
+  confirming does, still moves it; and a pk reused after a database is restored comes with
+  another timestamp) and its confirmation time;
 - the gaps computed for this request (time passing, a deactivated owner, a project's manager);
 - the owner's and deputy's names and whether their accounts are active;
 - whether the viewer may hand the asset over (the row's button);
@@ -67,9 +67,8 @@ def row_key(asset: Asset, *, user, context: tuple) -> str:
         asset.pk,
         asset.version,
         asset.updated_at.isoformat(),
-        asset.gap_ownerless,
-        asset.gap_unconfirmed,
-        asset.gap_role_conflict,
+        asset.confirmed_at,
+        tuple(asset.gaps),
         shown_person(asset.owner),
         shown_person(asset.deputy),
         may_hand_over(user, asset),

@@ -93,9 +93,10 @@ def gap_conditions() -> dict[Gap, Q]:
     }
 
 
-def gap_condition(gap: str) -> Q | None:
-    """The condition of one gap, or of any gap ("any"); None for no gap filter."""
-    conditions = gap_conditions()
+def gap_condition(gap: str, conditions: dict[Gap, Q] | None = None) -> Q | None:
+    """The condition of one gap, or of any gap ("any"); None for no gap filter. `conditions`:
+    gap_conditions() when the caller has them already (building them is not free)."""
+    conditions = conditions or gap_conditions()
     if gap == "any":
         return reduce(operator.or_, conditions.values())
     return conditions.get(gap)
@@ -121,16 +122,18 @@ class AssetQuerySet(models.QuerySet):
     def for_list(self) -> AssetQuerySet:
         """The rows of lists (the registry, the dashboard, the agenda): what a row shows of the
         asset, its owner and deputy, and its gaps. Narrow on purpose: the registry sorts them."""
-        return self.with_people(*LIST_FIELDS).with_gaps()
+        return self.with_people(*LIST_FIELDS).with_role_conflict()
 
     def for_page(self) -> AssetQuerySet:
-        """One asset as its page shows it: every field, the owner and deputy, and the role
-        conflict; Asset.gaps reads the other two gaps from the row itself (for one row that is
-        cheaper than building with_gaps' conditions, a third of the page's time)."""
+        """One asset as its page shows it: every field, the owner and deputy, and its gaps."""
         fields = [f.name for f in self.model._meta.concrete_fields]
-        return self.with_people(*fields).annotate(
-            gap_role_conflict=extensions.role_conflict_expression()
-        )
+        return self.with_people(*fields).with_role_conflict()
+
+    def with_role_conflict(self) -> AssetQuerySet:
+        """The role conflict as gap_role_conflict; Asset.gaps reads the other two gaps from the
+        row and its owner (for rows already read, cheaper than building with_gaps' conditions:
+        that was a third of the asset page's time)."""
+        return self.annotate(gap_role_conflict=extensions.role_conflict_expression())
 
     def with_people(self, *fields: str) -> AssetQuerySet:
         """`fields` of the asset, with what is shown of its owner and deputy."""

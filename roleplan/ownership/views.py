@@ -36,6 +36,7 @@ from roleplan.ownership.models import (
     Asset,
     AssetKind,
     AssetQuerySet,
+    Gap,
     Handover,
     gap_condition,
     gap_conditions,
@@ -87,20 +88,22 @@ def registry_order(data: dict) -> list:
     return [first, *rest, "pk"]
 
 
-def registry_filtered(qs: AssetQuerySet, data: dict) -> AssetQuerySet:
+def registry_filtered(
+    qs: AssetQuerySet, data: dict, conditions: dict[Gap, Q] | None = None
+) -> AssetQuerySet:
     """`qs` under every filter of the registry, in the chosen order."""
     qs = qs.filter(registry_condition(data))
-    gap = gap_condition(data.get("gap", ""))
+    gap = gap_condition(data.get("gap", ""), conditions)
     if gap is not None:
         qs = qs.filter(gap)
     return qs.order_by(*registry_order(data))
 
 
-def registry_page_ids(data: dict) -> QuerySet:
+def registry_page_ids(data: dict, conditions: dict[Gap, Q]) -> QuerySet:
     """The pks of the registry's rows in order: what a page is cut from. Sorting only these (and
     the sort keys) stays in memory at 50,000 assets, where sorting whole rows spilled to disk
     for pages deep in the list; the page's 50 rows are then read by pk."""
-    return registry_filtered(Asset.objects.all(), data).values_list("pk", flat=True)
+    return registry_filtered(Asset.objects.all(), data, conditions).values_list("pk", flat=True)
 
 
 def registry_filters(request: HttpRequest) -> tuple[RegistryFilterForm, dict]:
@@ -115,11 +118,10 @@ def query_string(data: dict, **changes) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-def registry_counts(data: dict) -> dict[str, int]:
+def registry_counts(data: dict, conditions: dict[Gap, Q]) -> dict[str, int]:
     """In one aggregate: how many assets the filters show (the paginator's count) and, of those
     the other filters show, how many have each gap."""
-    gap = gap_condition(data.get("gap", ""))
-    conditions = gap_conditions()
+    gap = gap_condition(data.get("gap", ""), conditions)
     counts = {
         "total": Count("pk", filter=gap) if gap is not None else Count("pk"),
         **{g.value: Count("pk", filter=conditions[g]) for g in offered_gaps()},
@@ -144,8 +146,9 @@ def pager_links(data: dict, page: Page) -> dict[str, str]:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     form, data = registry_filters(request)
-    counts = registry_counts(data)
-    paginator = Paginator(registry_page_ids(data), PAGE_SIZE)
+    conditions = gap_conditions()  # built once: the counts and the page both use them
+    counts = registry_counts(data, conditions)
+    paginator = Paginator(registry_page_ids(data, conditions), PAGE_SIZE)
     paginator.count = counts["total"]  # counted above, with the gaps: no second COUNT query
     page = paginator.get_page(data.get("page"))
     ids = list(page.object_list)

@@ -148,13 +148,17 @@ def test_keys_differ_for_everything_a_row_shows(owner, editor, staff):
     changed = [
         ("version", asset.version + 1),
         ("updated_at", asset.updated_at + timedelta(microseconds=1)),
-        ("gap_unconfirmed", not asset.gap_unconfirmed),
+        ("confirmed_at", timezone.now()),  # no longer unconfirmed
+        ("gap_role_conflict", True),
     ]
     for name, value in changed:
         original = getattr(asset, name)
         setattr(asset, name, value)
         assert fragments.row_key(asset, user=editor, context=context) != key, name
         setattr(asset, name, original)
+    asset.owner.is_active = False  # ownerless
+    assert fragments.row_key(asset, user=editor, context=context) != key
+    asset.owner.is_active = True
     asset.deputy.last_name = "Other"
     assert fragments.row_key(asset, user=editor, context=context) != key
     assert fragments.row_key(asset, user=editor, context=(*context[:-1], "x")) != key
