@@ -46,7 +46,11 @@ test: $(VENV)/.installed-dev
 	@if [ -z "$(strip $(PYTEST_ARGS))" ]; then \
 	  echo "Modules that need 100% (access helpers, ownership services, reminder delivery, Markdown):"; \
 	  $(BIN)/coverage report --fail-under=100 --no-skip-covered --include="$(FULL_COVERAGE)"; \
-	fi
+	 fi
+	@# The second pass: the page and form tests again on SQLite with no Redis, as `make run` serves.
+	@echo "SQLite pass (make run's database; tests marked postgresql are about the deployment and ran above):"
+	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.sqlite3 REDIS_URL= SECRET_KEY=test-only DEBUG=0 \
+	  $(BIN)/python -m pytest --no-cov -p no:cacheprovider -m "not postgresql" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
