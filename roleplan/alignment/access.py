@@ -5,6 +5,7 @@ people (and staff) may set up the weekly sync of a project that has none."""
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import Http404
 
 from projects.models import Project
@@ -22,10 +23,12 @@ def get_series_for_view(user: User, pk: int) -> SyncSeries:
     return series
 
 
-def get_meeting_for_view(user: User, pk: int) -> SyncMeeting:
-    """The meeting with its series, project, product, people and neighbours
-    (MeetingQuerySet.for_page: one query)."""
-    meeting = SyncMeeting.objects.for_page().filter(pk=pk).first()
+def get_meeting_for_view(user: User, pk: int, meetings: QuerySet | None = None) -> SyncMeeting:
+    """The meeting with its series, project, product and people, in one query: read from
+    `meetings` when the view shows more of it (MeetingQuerySet.for_page for the whole page),
+    else from SyncMeeting.objects.with_people()."""
+    meetings = SyncMeeting.objects.with_people() if meetings is None else meetings
+    meeting = meetings.filter(pk=pk).first()
     if meeting is None or not is_participant(user, meeting.series):
         raise Http404("No such sync.")
     return meeting

@@ -283,16 +283,27 @@ def meeting_context(request: HttpRequest, meeting: SyncMeeting, **extra) -> dict
     return {**context, **extra}
 
 
+def page_meeting(request: HttpRequest, pk: int) -> SyncMeeting:
+    """The meeting as the whole page reads it: with who saved the notes and its neighbours."""
+    return get_meeting_for_view(request.user, pk, SyncMeeting.objects.for_page())
+
+
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_view(request.user, pk)
     region = request.htmx.target if request.htmx else None
     if region in REGIONS:
+        # A region (the polled lists every 10 seconds) reads the meeting and its people only.
+        meeting = (
+            page_meeting(request, pk)
+            if region == "notes"
+            else get_meeting_for_view(request.user, pk)
+        )
         return render(
             request,
             f"alignment/meeting.html#{region}",
             region_context(request, meeting, region),
         )
+    meeting = page_meeting(request, pk)
     return render(request, "alignment/meeting.html", meeting_context(request, meeting))
 
 
@@ -374,6 +385,7 @@ def notes(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             context = {"meeting": meeting, "conflict": conflict}
             return render(request, "alignment/meeting.html#notes-meta", context, status=409)
+        meeting = page_meeting(request, pk)
         context = meeting_context(request, meeting, conflict=conflict, my_notes=text)
         return render(request, "alignment/meeting.html", context, status=409)
     if not request.htmx:
@@ -405,7 +417,7 @@ def add_action_item(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         context = region_context(request, meeting, "actions", action_form=form)
         return render(request, "alignment/meeting.html#actions", context, status=422)
-    context = meeting_context(request, meeting, action_form=form)
+    context = meeting_context(request, page_meeting(request, pk), action_form=form)
     return render(request, "alignment/meeting.html", context, status=422)
 
 
@@ -447,7 +459,7 @@ def add_decision(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         context = region_context(request, meeting, "decisions", decision_form=form)
         return render(request, "alignment/meeting.html#decisions", context, status=422)
-    context = meeting_context(request, meeting, decision_form=form)
+    context = meeting_context(request, page_meeting(request, pk), decision_form=form)
     return render(request, "alignment/meeting.html", context, status=422)
 
 
