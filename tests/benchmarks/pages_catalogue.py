@@ -143,15 +143,16 @@ PAGES: list[PageSpec] = [
     PageSpec(
         "editor",
         "in-place editor (opened, htmx)",
-        "products:item_field",
-        lambda o: [o.product_slug, o.edit_item_ids[0], "reach"],
+        "products:item_edit",
+        lambda o: [o.product_slug, o.edit_item_ids[0]],
         htmx=True,
     ),
+    # the editor's form as it is (its action, its fields), with a new reach each time
     PageSpec(
         "edit",
         "in-place edit (POST)",
-        "products:item_field",
-        lambda o: [o.product_slug, o.edit_item_ids[0], "reach"],
+        "products:item_edit",
+        lambda o: [o.product_slug, o.edit_item_ids[0]],
         kind="edit",
     ),
     PageSpec(
