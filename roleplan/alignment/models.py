@@ -62,7 +62,9 @@ class SyncSeries(Versioned):
     time_zone = models.CharField(
         max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
     )
-    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30, verbose_name="duration (minutes)"
+    )
     paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

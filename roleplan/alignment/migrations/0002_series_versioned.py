@@ -26,6 +26,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='syncseries',
+            name='duration_minutes',
+            field=models.PositiveSmallIntegerField(default=30, verbose_name='duration (minutes)'),
+        ),
+        migrations.AlterField(
+            model_name='syncseries',
             name='version',
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
