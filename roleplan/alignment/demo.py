@@ -83,7 +83,7 @@ def seed_black_friday_meeting(past: SyncMeeting, users: DemoUsers) -> None:
         "the Black Friday deadline at risk.",
         created_at=past.starts_at + timedelta(minutes=20),
     )
-    cr = ChangeRequest.objects.filter(project=past.series.project, status="open").first()
+    cr = ChangeRequest.objects.open().filter(project=past.series.project).first()
     if cr is not None:
         Decision.objects.create(
             meeting=past,
