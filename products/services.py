@@ -349,3 +349,53 @@ def changes_for(items: Iterable[RoadmapItem]) -> dict[int, list[RoadmapItemChang
     for change in RoadmapItemChange.objects.filter(item__in=list(items)).select_related("by"):
         grouped.setdefault(change.item_id, []).append(change)
     return grouped
+
+
+@transaction.atomic
+def roadmap_items_revise(
+    *, changes: dict[int, dict[str, Any]], by: User | None, note: str, link: str = ""
+) -> list[RoadmapItem]:
+    """Change several items on behalf of something else (a change request decided, for the
+    projects app): no version to compare, the items are locked, and each one's history row
+    names the cause (`note`, `link`). `changes` maps item ids to {field: value} (status,
+    horizon); an item whose horizon changes goes to the end of the new one. Returns the items
+    that changed."""
+    ids = sorted(changes)
+    fields = {name for data in changes.values() for name in data}
+    if fields - {"status", "horizon"}:
+        raise ValueError(f"not revisable: {', '.join(sorted(fields - {'status', 'horizon'}))}")
+    if "horizon" in fields:
+        product_ids = RoadmapItem.objects.filter(pk__in=ids).values_list("product_id", flat=True)
+        for product_id in sorted(set(product_ids)):
+            lock_product(product_id)
+    revised = []
+    # In id order, so two revisions of overlapping items lock them in the same order.
+    for item in RoadmapItem.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        data = {k: v for k, v in changes[item.pk].items() if getattr(item, k) != v}
+        if not data:
+            continue
+        rows = change_rows(item, data)
+        old_horizon, product_id = item.horizon, item.product_id
+        moved = "horizon" in data
+        if moved:
+            data["rank"] = RoadmapItem.objects.filter(product_id=product_id).count()  # free
+        save_edit(item, data, by=by)
+        if moved:
+            write_ranks(product_id, old_horizon, horizon_ids(product_id, old_horizon))
+            target = [*horizon_ids(product_id, item.horizon, excluding=item.pk), item.pk]
+            write_ranks(product_id, item.horizon, target)
+            item.rank = len(target) - 1
+            announce(Event.ROADMAP_ITEM_MOVED, item_id=item.pk)
+        # The cause as the history's last row: what changed it, and where that is.
+        cause = {"field": "cause", "label": "Because", "old": "", "new": note[:300], "link": link}
+        RoadmapItemChange.objects.create(
+            item=item,
+            by=by,
+            action=ChangeAction.EDITED,
+            version=item.version,
+            changes=[*rows, cause],
+            at=item.updated_at,
+        )
+        announce(Event.ROADMAP_ITEM_UPDATED, item_id=item.pk)
+        revised.append(item)
+    return revised

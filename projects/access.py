@@ -1,9 +1,14 @@
 """Who may do what on a project. Roles are facts about the project, not flags on users:
 
+- whoever holds the "planner" permission (ownership.plan, granted by an administrator) creates
+  projects;
 - the project manager (project.manager), staff and the project's editors edit the project:
-  its fields, scope, milestones, costs, risks, and the options of change requests;
+  its fields, scope, milestones, costs, risks, and the options of change requests; they ask
+  the product's owner to approve the baseline, and raise change requests (to take baselined
+  scope out, say);
 - the owner of the project's product (project.product.asset.owner), the product manager, asks
-  for changes and decides them, and approves the baseline;
+  for changes and decides them, approves the baseline or sends it back, and may take baselined
+  scope out without a change request, saying why;
 - everyone else signed in views. Projects are not private: unknown slugs get 404, forbidden
   actions get 403.
 
@@ -22,6 +27,23 @@ from django.shortcuts import get_object_or_404
 from projects.models import ChangeRequest, Project, ProjectStatus
 
 CLOSED_STATUSES = (ProjectStatus.DONE, ProjectStatus.CANCELLED)
+
+# Declared on the ownership registry's Asset (Meta.permissions): who may create products and
+# projects. Granted by an administrator, to a person or a group.
+PLANNER_PERMISSION = "ownership.plan"
+PLANNER_REFUSAL = (
+    "Creating a project needs the “planner” permission. An administrator grants it (in the "
+    "admin: Users, or a group of them, then Permissions: “ownership | asset | plan”)."
+)
+
+
+def can_create_projects(user: User) -> bool:
+    return user.is_active and user.has_perm(PLANNER_PERMISSION)
+
+
+def require_planner(user: User) -> None:
+    if not can_create_projects(user):
+        raise PermissionDenied(PLANNER_REFUSAL)
 
 
 @dataclass(frozen=True)
@@ -63,11 +85,28 @@ class ProjectAccess:
     @property
     def can_request_change(self) -> bool:
         return (
-            self.is_product_owner
+            (self.is_product_owner or self.can_edit)
             and self.user.is_active
             and self.project.is_approved
             and self.project.status not in CLOSED_STATUSES
         )
+
+    @property
+    def can_ask_approval(self) -> bool:
+        """The project's people ask the product's owner (a project without a product is
+        approved by its manager directly)."""
+        return (
+            self.can_edit
+            and bool(self.project.product_id)
+            and not self.is_product_owner
+            and not self.project.is_approved
+            and self.project.status not in CLOSED_STATUSES
+        )
+
+    @property
+    def can_remove_scope(self) -> bool:
+        """Take baselined scope out without a change request, saying why."""
+        return self.is_product_owner and self.user.is_active and self.project.is_approved
 
     @property
     def can_decide(self) -> bool:

@@ -29,3 +29,14 @@ class ProjectsConfig(AppConfig):
             explanation="The product's owner also manages one of its projects (allowed, but the "
             "product and project voices are then one person).",
         )
+
+        try:
+            from products.extensions import register_item_delivery, register_product_panel
+        except ImportError:  # the products side of issue 15 has not landed its extension point
+            return
+        from projects import delivery
+
+        # The roadmap names the project delivering each item, and the product page lists the
+        # product's projects (projects/delivery.py).
+        register_item_delivery(delivery.item_deliveries)
+        register_product_panel(delivery.projects_panel, name="projects")

@@ -1,4 +1,5 @@
-"""Spend against plan over time, and the forecast at completion, from a project's cost lines.
+"""Spend against plan over time, month by month, from a project's cost lines; the totals are
+projects.health's (Costs), the same the overview and the dashboard show.
 
 The chart is drawn on the server as SVG coordinates: the template only places them."""
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from projects.health import Costs
 from projects.models import CostLine
+from roleplan.numbers import num
 
 
 @dataclass
@@ -18,36 +21,6 @@ class Month:
     actual: Decimal
     planned_total: Decimal  # cumulative
     actual_total: Decimal | None  # cumulative, None for months still to come
-
-
-@dataclass
-class BudgetSummary:
-    budget: Decimal
-    planned: Decimal
-    spent: Decimal
-    forecast: Decimal  # at completion: actual where spent, planned elsewhere
-
-    @property
-    def variance(self) -> Decimal:
-        """Forecast at completion minus the budget: positive means over budget."""
-        return self.forecast - self.budget
-
-    @property
-    def spent_percent(self) -> int:
-        return round(100 * self.spent / self.budget) if self.budget else 0
-
-    @property
-    def unallocated(self) -> Decimal:
-        return self.budget - self.planned
-
-
-def summarise(lines: list[CostLine], budget: Decimal) -> BudgetSummary:
-    return BudgetSummary(
-        budget=budget,
-        planned=sum((c.planned for c in lines), Decimal(0)),
-        spent=sum((c.actual for c in lines if c.actual is not None), Decimal(0)),
-        forecast=sum((c.forecast for c in lines), Decimal(0)),
-    )
 
 
 def month_start(day: date) -> date:
@@ -104,8 +77,9 @@ def nice_ceiling(value: Decimal) -> Decimal:
     return magnitude * 10
 
 
-def chart(points: list[Month], summary: BudgetSummary) -> dict:
-    """SVG geometry: cumulative plan and spend per month, the budget line, the forecast."""
+def chart(points: list[Month], summary: Costs) -> dict:
+    """SVG geometry: cumulative plan and spend per month, the budget line, the forecast. The
+    spend is also drawn as a dot per month, so a single month of spending shows."""
     top = nice_ceiling(
         max(summary.budget, summary.planned, summary.forecast, Decimal(1)) * Decimal("1.05")
     )
@@ -122,6 +96,10 @@ def chart(points: list[Month], summary: BudgetSummary) -> dict:
     planned = " ".join(f"{x(i)},{y(p.planned_total)}" for i, p in enumerate(points))
     actual_points = [(i, p) for i, p in enumerate(points) if p.actual_total is not None]
     actual = " ".join(f"{x(i)},{y(p.actual_total)}" for i, p in actual_points)
+    spent_dots = [
+        {"x": x(i), "y": y(p.actual_total), "month": p.start, "total": p.actual_total}
+        for i, p in actual_points
+    ]
     label_every = max(1, len(points) // 8)
     return {
         "width": CHART_W,
@@ -131,9 +109,10 @@ def chart(points: list[Month], summary: BudgetSummary) -> dict:
         "bottom": CHART_H - PAD_B,
         "planned": planned,
         "actual": actual,
+        "spent_dots": spent_dots,
         "budget_y": y(summary.budget),
         "forecast": {"x": x(len(points) - 1), "y": y(summary.forecast)},
-        "grid": [{"y": y(top * k / 4), "label": f"{top * k / 4:,.0f}"} for k in range(5)],
+        "grid": [{"y": y(top * k / 4), "label": num(top * k / 4, 0)} for k in range(5)],
         "months": [
             {"x": x(i), "label": p.start.strftime("%b %y")}
             for i, p in enumerate(points)

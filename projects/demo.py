@@ -15,12 +15,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from products.models import Kpi, Product, RoadmapItem
+from products.models import Horizon, Kpi, Product, RoadmapItem
 from projects import services
 from projects.models import (
     CostLine,
     Deliverable,
     DeliverableStatus,
+    ItemEffect,
     Milestone,
     MilestoneDependency,
     Project,
@@ -85,6 +86,7 @@ class Plan:
     # title, category, probability, impact, owner, mitigation, review offset from today, status
     risks: list[tuple] = field(default_factory=list)
     approve: bool = True
+    ask_approval: bool = False  # not approved yet: the project manager asked the product's owner
     status: str = ProjectStatus.ACTIVE
     editors: list[str] = field(default_factory=list)
 
@@ -216,6 +218,13 @@ def _create(plan: Plan, users: DemoUsers, products: dict[str, Product], today: d
         )
         if plan.status != ProjectStatus.ACTIVE:
             Project.objects.filter(pk=project.pk).update(status=plan.status)
+    elif plan.ask_approval:
+        services.approval_request(
+            project_id=project.pk,
+            by=users[plan.manager],
+            note="The routing rules are a Should: we can drop them if the budget is tight.",
+            at=at(today - timedelta(days=1)),
+        )
     project.refresh_from_db()
     return project, deliverables, items
 
@@ -234,9 +243,10 @@ def black_friday_plan(today: date) -> Plan:
         methodology="hybrid",
         statement_of_work=(
             "Move every live campaign, list and automation from the legacy email system to the "
-            "new platform, with consent, and switch the legacy system off.\n"
-            "In scope: migration, abandoned-cart journeys, the segment builder, peak capacity.\n"
-            "Out of scope: SMS, predictive send times."
+            "new platform, with consent, and switch the legacy system off.\n\n"
+            "- **In scope:** migration, abandoned-cart journeys, the segment builder, peak "
+            "capacity.\n"
+            "- **Out of scope:** SMS, predictive send times."
         ),
         benefits=(
             "No more peak-day outages of a system nobody supports; licence savings of "
@@ -426,12 +436,22 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
         roadmap_item=items.get("Migrate live campaigns and lists from the legacy system"),
         at=at(decided + timedelta(days=20)),
     )
+    migrate = items.get("Migrate live campaigns and lists from the legacy system")
     option = services.change_option_create(
         request_id=first.pk,
         by=marco,
         title="Partner builds the import",
         scope_impact="One more deliverable; no change to dates.",
-        adds="Consent import from account settings",
+        items=[
+            services.OptionItem(
+                item=migrate,
+                effect=ItemEffect.BRING_IN,
+                adds="Consent import from account settings",
+            )
+        ]
+        if migrate
+        else [],
+        adds="" if migrate else "Consent import from account settings",
         budget_amount=Decimal("8000"),
         at=at(decided + timedelta(days=22)),
     )
@@ -504,13 +524,26 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
         at=at(asked),
     )
     abc = deliverables["Abandoned-cart journeys (Feature ABC)"]
+    abc_item = items.get("Abandoned-cart journeys (Feature ABC)")
+    xyz_item = items.get("Personalised product recommendations (Feature XYZ)")
+    xyz_title = "Personalised recommendations in post-purchase emails (Feature XYZ)"
+
+    def effects(*rows: tuple) -> list[services.OptionItem]:
+        return [
+            services.OptionItem(item=item, effect=effect, horizon=horizon, adds=adds)
+            for item, effect, horizon, adds in rows
+            if item is not None
+        ]
+
     for title, data in (
         (
             "Keep ABC, backlog XYZ",
             {
                 "description": "Ship the abandoned-cart journeys as planned; recommendations "
-                "go to the backlog for the next quarter.",
-                "scope_impact": "XYZ goes to the product backlog; nothing else changes.",
+                "go to the backlog for a later quarter.",
+                "scope_impact": "XYZ goes back to the product backlog (**Later**); nothing else "
+                "changes.",
+                "items": effects((xyz_item, ItemEffect.DEFER, Horizon.LATER, "")),
             },
         ),
         (
@@ -518,7 +551,7 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
             {
                 "description": "A second partner team builds recommendations; go-live moves "
                 "two weeks, past the Black Friday weekend.",
-                "adds": "Personalised recommendations in post-purchase emails (Feature XYZ)",
+                "items": effects((xyz_item, ItemEffect.BRING_IN, "", xyz_title)),
                 "deadline_days": 14,
                 "budget_amount": Decimal("24000"),
                 "scope_impact": "Both features; Black Friday runs on the legacy system.",
@@ -529,8 +562,10 @@ def _black_friday_changes(project: Project, deliverables, items, users: DemoUser
             {
                 "description": "One abandoned-cart email instead of a three-step journey; "
                 "the days saved build a first version of recommendations.",
-                "adds": "Abandoned-cart reminder, single email\n"
-                "Personalised recommendations in post-purchase emails (Feature XYZ)",
+                "items": effects(
+                    (abc_item, ItemEffect.SIMPLIFY, "", "Abandoned-cart reminder, single email"),
+                    (xyz_item, ItemEffect.BRING_IN, "", xyz_title),
+                ),
                 "descopes": [abc],
                 "budget_amount": Decimal("6000"),
                 "scope_impact": "ABC loses its 24-hour step and A/B test; XYZ starts simple.",
@@ -699,8 +734,8 @@ def crm_plans(today: date) -> list[Plan]:
             budget="40000",
             methodology="kanban",
             statement_of_work="Leads from website forms arrive in the CRM within a minute.",
-            benefits="",
-            outcomes="",
+            benefits="Sales teams answer website leads while they are warm.",
+            outcomes="Leads from customers' websites reach a rep within a minute.",
             deliverables=[
                 (
                     "Form embed and webhook",
@@ -725,6 +760,7 @@ def crm_plans(today: date) -> list[Plan]:
             costs=[("labour", "Integration work", "32000", None, 40)],
             risks=[],
             approve=False,
+            ask_approval=True,
             status=ProjectStatus.PROPOSED,
         ),
         Plan(

@@ -11,15 +11,20 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from products.models import Horizon
 from projects.models import (
+    LATER_HORIZONS,
+    TO_A_HORIZON,
     CostCategory,
     DeliverableStatus,
+    ItemEffect,
     Methodology,
     Moscow,
     ProjectStatus,
     RiskCategory,
     RiskStatus,
 )
+from projects.services import OptionItem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -298,11 +303,15 @@ class ChangeRequestForm(forms.Form):
     )
     roadmap_item = ObjectChoiceField(required=False, empty_label="None")
     kpi = ObjectChoiceField(required=False, label="KPI", empty_label="None")
+    # Raised from a baselined deliverable that someone tried to take out of scope: the request
+    # comes with the option that does it.
+    descope = ObjectChoiceField(required=False, widget=forms.HiddenInput, empty_label="")
 
-    def __init__(self, *args, roadmap_items=(), kpis=(), **kw):
+    def __init__(self, *args, roadmap_items=(), kpis=(), descopable=(), **kw):
         super().__init__(*args, **kw)
         self.fields["roadmap_item"].set_objects(roadmap_items)
         self.fields["kpi"].set_objects(kpis)
+        self.fields["descope"].set_objects(descopable)
 
     def clean(self):
         data = super().clean()
@@ -322,10 +331,11 @@ class ChangeOptionForm(VersionedForm):
         help_text="What changes in scope, in words.",
     )
     adds = forms.CharField(
-        label="Deliverables added",
+        label="Deliverables added, not for a roadmap item",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One per line; they join the scope if this option is chosen.",
+        help_text="One per line; they join the scope if this option is chosen. Deliverables for "
+        "a roadmap item go with the item below.",
     )
     # A list box, not a checkbox per deliverable: a project has hundreds in scope.
     descopes = ObjectMultipleChoiceField(
@@ -364,6 +374,130 @@ class ChangeOptionForm(VersionedForm):
     def clean_adds(self) -> str:
         lines = [line.strip()[:200] for line in self.cleaned_data["adds"].splitlines()]
         return "\n".join(line for line in lines if line)
+
+
+EFFECT_CHOICES = [("", "—"), *ItemEffect.choices]
+HORIZON_CHOICES = [("", "—"), *((h, Horizon(h).label) for h in LATER_HORIZONS)]
+
+
+class OptionItemForm(forms.Form):
+    """One roadmap item an option touches: what happens to it. A row with no item is left out."""
+
+    item = ObjectChoiceField(label="Roadmap item", required=False, empty_label="—")
+    effect = forms.ChoiceField(label="What happens to it", choices=EFFECT_CHOICES, required=False)
+    horizon = forms.ChoiceField(
+        label="Back to", choices=HORIZON_CHOICES, required=False, help_text="When sent back."
+    )
+    adds = forms.CharField(
+        label="Deliverables added for it",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line, traced to this item. Brought in with none: one named after it.",
+    )
+
+    def __init__(self, *args, roadmap_items=(), **kw):
+        super().__init__(*args, **kw)
+        self.fields["item"].set_objects(roadmap_items)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("item") is None:
+            return data
+        effect, horizon = data.get("effect"), data.get("horizon")
+        if not effect:
+            self.add_error("effect", "Say what happens to this item.")
+        elif effect in TO_A_HORIZON and not horizon:
+            self.add_error("horizon", "Choose the horizon it goes back to.")
+        elif effect not in TO_A_HORIZON and horizon:
+            self.add_error("horizon", "Only an item descoped or deferred goes back to a horizon.")
+        lines = [line.strip()[:200] for line in (data.get("adds") or "").splitlines()]
+        data["adds"] = "\n".join(line for line in lines if line)
+        return data
+
+    @property
+    def option_item(self) -> OptionItem | None:
+        data = self.cleaned_data
+        if data.get("item") is None:
+            return None
+        return OptionItem(
+            item=data["item"], effect=data["effect"], horizon=data["horizon"], adds=data["adds"]
+        )
+
+
+class BaseOptionItemFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        chosen = [f.cleaned_data["item"].pk for f in self.forms if f.cleaned_data.get("item")]
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError("Say once what happens to each roadmap item.")
+
+    @property
+    def option_items(self) -> list[OptionItem]:
+        return [row for form in self.forms if (row := form.option_item) is not None]
+
+
+ITEM_ROWS_BLANK = 2  # blank rows under the saved ones; saving offers two more
+
+
+def option_item_formset(*args, roadmap_items=(), initial=(), **kw) -> BaseOptionItemFormSet:
+    """The option form's rows of roadmap items: those saved, then blank ones."""
+    formset_class = forms.formset_factory(
+        OptionItemForm, formset=BaseOptionItemFormSet, extra=ITEM_ROWS_BLANK, max_num=50
+    )
+    return formset_class(
+        *args,
+        prefix="items",
+        initial=list(initial),
+        form_kwargs={"roadmap_items": roadmap_items},
+        **kw,
+    )
+
+
+class ApprovalRequestForm(forms.Form):
+    note = forms.CharField(
+        label="A note for the product's owner",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: what to look at first.",
+    )
+
+
+class ApprovalReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="What should change before you approve",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The project manager sees it on the project page.",
+    )
+
+    def clean_comment(self) -> str:
+        value = strip(self.cleaned_data["comment"])
+        if not value:
+            raise forms.ValidationError("Say what should change before you approve.")
+        return value
+
+
+class ScopeRemovalForm(VersionedForm):
+    """The product's owner takes baselined scope out without a change request, saying why."""
+
+    delete = forms.TypedChoiceField(
+        label="Remove how",
+        choices=[("0", "Take it out of scope (it stays in the backlog)"), ("1", "Delete it")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="0",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the project and shown beside the scope's difference from the "
+        "baseline.",
+    )
+
+    def clean_reason(self) -> str:
+        value = strip(self.cleaned_data["reason"])
+        if not value:
+            raise forms.ValidationError("Say why: the reason is kept with the project.")
+        return value
 
 
 REJECT = "reject"

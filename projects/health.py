@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -27,6 +28,7 @@ from projects.models import (
     ProjectRisk,
     RiskStatus,
 )
+from roleplan.numbers import num
 
 # Thresholds of the health rules.
 OFF_TRACK_DAYS = 14  # forecast finish more than this many days after the baselined deadline
@@ -41,7 +43,8 @@ LABELS = {
     OFF_TRACK: "Off track",
     NOT_BASELINED: "Not baselined",
 }
-BADGES = {ON_TRACK: "ok", AT_RISK: "warn", OFF_TRACK: "bad", NOT_BASELINED: "info"}
+# Not baselined is no verdict, good or bad: the neutral badge.
+BADGES = {ON_TRACK: "ok", AT_RISK: "warn", OFF_TRACK: "bad", NOT_BASELINED: "neutral"}
 
 RULES = [
     (
@@ -63,7 +66,9 @@ RULE_NOTES = [
     "Forecast finish: the latest due date of the open in-scope deliverables and milestones; an "
     "overdue one counts as finishing today. When all is done, the last done date.",
     "Forecast at completion: the actual cost of the lines already spent plus the planned cost "
-    "of the others.",
+    "of the others. Spent: every actual amount recorded (an actual is recorded only on a line "
+    "dated today or earlier). Planned to date: the planned cost of the lines dated today or "
+    "earlier.",
     "A milestone is flagged when it is due after the project's deadline, or before a milestone "
     "it depends on (finish-to-start).",
 ]
@@ -125,7 +130,7 @@ def assess(facts: Facts) -> Health:
     budget = facts.baseline_budget or Decimal(0)
     if variance is not None and variance > 0:
         limit = budget * OFF_TRACK_BUDGET_PERCENT / 100
-        text = f"forecast cost {variance:,.0f} over the baselined budget"
+        text = f"forecast cost {num(variance, 0)} over the baselined budget"
         (off if variance > limit else at).append(text)
     if facts.top_risk >= OFF_TRACK_RISK_SCORE:
         off.append(f"an open risk scores {facts.top_risk}")
@@ -208,10 +213,87 @@ MILESTONE_ZEROS = dict.fromkeys(["total", "done", "overdue", "open", "flagged"],
 COST_ZEROS = {
     "lines": 0,
     "planned": Decimal(0),
+    "planned_to_date": Decimal(0),
     "spent": Decimal(0),
     "forecast": Decimal(0),
 }
 RISK_ZEROS = dict.fromkeys(["open", "late", "high", "top"], 0)
+
+
+@dataclass(frozen=True)
+class Costs:
+    """A project's money as every page shows it: its budget and the sums of its cost lines
+    (Figures.costs). The overview, the budget tab and the dashboard read this one object."""
+
+    budget: Decimal
+    currency: str
+    planned: Decimal
+    planned_to_date: Decimal
+    spent: Decimal
+    forecast: Decimal
+    lines: int
+
+    @classmethod
+    def of(cls, project, figures: Figures) -> Costs:
+        return cls.from_sums(project, figures.costs)
+
+    @classmethod
+    def for_project(cls, project, today: date) -> Costs:
+        """One project's costs alone (the budget tab), in one query."""
+        return cls.from_sums(project, cost_sums([project.pk], today).get(project.pk, COST_ZEROS))
+
+    @classmethod
+    def from_sums(cls, project, costs: dict) -> Costs:
+        return cls(
+            budget=project.budget,
+            currency=project.currency,
+            planned=costs["planned"] or Decimal(0),
+            planned_to_date=costs["planned_to_date"] or Decimal(0),
+            spent=costs["spent"] or Decimal(0),
+            forecast=costs["forecast"] or Decimal(0),
+            lines=costs["lines"],
+        )
+
+    @property
+    def variance(self) -> Decimal:
+        """Forecast at completion minus the budget: positive means over budget."""
+        return self.forecast - self.budget
+
+    @property
+    def spent_percent(self) -> Decimal:
+        return 100 * self.spent / self.budget if self.budget else Decimal(0)
+
+    @property
+    def bar_percent(self) -> int:
+        return min(round(self.spent_percent), 100)
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.budget - self.planned
+
+
+def cost_sums(ids: list[int], today: date) -> dict[int, dict]:
+    """The one reading of projects' money, in one query: the overview, the budget tab, the
+    dashboard, the weekly sync's agenda and the digest all show these sums (Figures.costs).
+    Projects without cost lines are missing (COST_ZEROS)."""
+    zero = Value(Decimal(0))
+    sums = {}
+    for row in (
+        CostLine.objects.filter(project_id__in=ids)
+        .values("project_id")
+        .annotate(
+            lines=Count("id"),
+            planned_sum=Sum("planned"),  # not "planned": that is the field
+            planned_to_date=Coalesce(
+                Sum("planned", filter=Q(date__lte=today)), zero, output_field=DecimalField()
+            ),
+            spent=Coalesce(Sum("actual"), zero, output_field=DecimalField()),
+            forecast=Sum(Coalesce("actual", "planned")),
+        )
+    ):
+        row["planned"] = row.pop("planned_sum")
+        sums[row.pop("project_id")] = row
+    return sums
 
 
 def figures_for_projects(projects: list, today: date) -> dict[int, Figures]:
@@ -275,18 +357,8 @@ def figures_for_projects(projects: list, today: date) -> dict[int, Figures]:
     ):
         figures[row.pop("project_id")].milestones = row
 
-    for row in (
-        CostLine.objects.filter(project_id__in=ids)
-        .values("project_id")
-        .annotate(
-            lines=Count("id"),
-            planned_sum=Sum("planned"),  # not "planned": that is the field
-            spent=Coalesce(Sum("actual"), Value(Decimal(0)), output_field=DecimalField()),
-            forecast=Sum(Coalesce("actual", "planned")),
-        )
-    ):
-        row["planned"] = row.pop("planned_sum")
-        figures[row.pop("project_id")].costs = row
+    for pk, row in cost_sums(ids, today).items():
+        figures[pk].costs = row
 
     not_closed = ~Q(status=RiskStatus.CLOSED)
     for row in (
@@ -338,6 +410,37 @@ def figures_for_projects(projects: list, today: date) -> dict[int, Figures]:
             f.facts.scope_added = d["in_scope"] - f.current.kept
             f.facts.scope_removed = f.current.scope - f.current.kept
     return figures
+
+
+FIGURES_SECONDS = 24 * 3600  # the key holds the day: a day's entry is useless the next day
+
+
+def figures_key(project, today: date) -> str:
+    """Where a project's figures of `today` are kept: its revision (counted up by every write
+    of projects.services) changes the key, so nothing is ever stale. The creation time tells
+    apart two projects that had the same id."""
+    return ":".join(
+        [
+            "projects.figures",
+            str(project.pk),
+            project.created_at.isoformat(),
+            str(project.revision),
+            today.isoformat(),
+        ]
+    )
+
+
+def figures_cached(projects: list, today: date) -> dict[int, Figures]:
+    """figures_for_projects, from the configured cache for the projects unchanged since they
+    were last read (one round trip), read (five queries) only for the others. `projects` come
+    with `revision` and `created_at`."""
+    keys = {figures_key(p, today): p for p in projects}
+    found = cache.get_many(list(keys))
+    missing = [p for key, p in keys.items() if key not in found]
+    fresh = figures_for_projects(missing, today) if missing else {}
+    if fresh:
+        cache.set_many({figures_key(p, today): fresh[p.pk] for p in missing}, FIGURES_SECONDS)
+    return {**{keys[key].pk: value for key, value in found.items()}, **fresh}
 
 
 def facts_for_projects(projects: list, today: date) -> dict[int, Facts]:

@@ -697,11 +697,12 @@ class ChangeOptionItem(models.Model):
 
     @property
     def summary(self) -> str:
-        """The effect as a person says it: "Deferred to Later", "Brought into this project"."""
+        """The effect as a sentence goes on: "deferred to Later", "brought into this project"."""
         if self.effect in TO_A_HORIZON:
-            verb = "Descoped" if self.effect == ItemEffect.DESCOPE else "Deferred"
+            verb = "descoped" if self.effect == ItemEffect.DESCOPE else "deferred"
             return f"{verb} to {Horizon(self.horizon).label}"
-        return ItemEffect(self.effect).label
+        label = ItemEffect(self.effect).label
+        return label[0].lower() + label[1:]
 
 
 class DecisionOutcome(models.TextChoices):

@@ -21,10 +21,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from projects import health
 from projects.models import (
+    ApprovalRequest,
     Baseline,
     BaselineItem,
     ChangeRequest,
@@ -35,6 +36,7 @@ from projects.models import (
     Project,
     ProjectRisk,
     RiskStatus,
+    ScopeRemoval,
 )
 
 ATTENTION = 5  # overdue and next-due deliverables, flagged milestones, top risks shown
@@ -58,7 +60,7 @@ class Against:
     removed: int
     baseline_scope: int
     added_titles: list[str] = field(default_factory=list)
-    removed_titles: list[str] = field(default_factory=list)
+    removed_titles: list[dict] = field(default_factory=list)  # title, reason (or None)
 
     @property
     def more_added(self) -> int:
@@ -67,29 +69,6 @@ class Against:
     @property
     def more_removed(self) -> int:
         return self.removed - len(self.removed_titles)
-
-
-@dataclass
-class Budget:
-    """The same figures as budget.BudgetSummary, summed by the database."""
-
-    budget: Decimal
-    planned: Decimal
-    spent: Decimal
-    forecast: Decimal
-    lines: int
-
-    @property
-    def variance(self) -> Decimal:
-        return self.forecast - self.budget
-
-    @property
-    def spent_percent(self) -> int:
-        return round(100 * self.spent / self.budget) if self.budget else 0
-
-    @property
-    def bar_percent(self) -> int:
-        return min(self.spent_percent, 100)
 
 
 def against(
@@ -143,7 +122,7 @@ def change_requests(project: Project) -> tuple[list[ChangeRequest], dict]:
     few requests, not hundreds: all are read (one query), the page shows the first ones."""
     rows = list(
         ChangeRequest.objects.filter(project=project)
-        .select_related("requested_by", "decision__option")
+        .select_related("requested_by", "decision__option", "decision__decided_by")
         .only(
             "project_id",
             "number",
@@ -152,6 +131,8 @@ def change_requests(project: Project) -> tuple[list[ChangeRequest], dict]:
             "requested_at",
             *(f"requested_by__{name}" for name in NAMES),
             "decision__option__label",
+            "decision__decided_at",
+            *(f"decision__decided_by__{name}" for name in NAMES),
         )
         .with_option_count()
         .order_by("-number")
@@ -166,6 +147,27 @@ def change_requests(project: Project) -> tuple[list[ChangeRequest], dict]:
     }
     shown = [*open_rows, *(cr for cr in rows if not cr.is_open)][:CHANGES_SHOWN]
     return shown, counts
+
+
+def latest_approval(project: Project) -> ApprovalRequest | None:
+    """The project's latest approval request (waiting, or sent back), with who asked and who
+    answered: one query."""
+    people = ("requested_by", "decided_by")
+    return (
+        ApprovalRequest.objects.filter(project=project)
+        .select_related(*people)
+        .only(
+            "project_id",
+            "status",
+            "note",
+            "comment",
+            "requested_at",
+            "decided_at",
+            *(f"{who}__{name}" for who in people for name in NAMES),
+        )
+        .order_by("-requested_at", "-id")
+        .first()
+    )
 
 
 def plan(project: Project, today: date) -> dict:
@@ -190,11 +192,16 @@ def plan(project: Project, today: date) -> dict:
         in_scope = Deliverable.objects.filter(
             pk=OuterRef("deliverable_ref"), project=project, in_scope=True
         )
+        # With the reason the product's owner gave, when it was removed that way.
+        reason = ScopeRemoval.objects.filter(
+            project=project, deliverable_ref=OuterRef("deliverable_ref")
+        ).order_by("-at", "-id")
         removed_titles = list(
             BaselineItem.objects.filter(baseline__project=project, baseline__is_current=True)
             .exclude(Exists(in_scope))
+            .annotate(reason=Subquery(reason.values("reason")[:1]))
             .order_by("due_date", "deliverable_ref")
-            .values_list("title", flat=True)[:DIFF_TITLES]
+            .values("title", "reason")[:DIFF_TITLES]
         )
     top_risks = []
     if r["open"]:
@@ -260,14 +267,7 @@ def overview(project: Project, today: date) -> dict:
     figures = kept["figures"]
     facts = figures.facts
     d, m, r = figures.deliverables, figures.milestones, figures.risks
-    costs = figures.costs
-    budget = Budget(
-        budget=project.budget,
-        planned=costs["planned"] or Decimal(0),
-        spent=costs["spent"] or Decimal(0),
-        forecast=costs["forecast"] or Decimal(0),
-        lines=costs["lines"],
-    )
+    budget = health.Costs.of(project, figures)
     baselines = (
         list(
             project.baselines.select_related("created_by", "decision__request", "decision__option")
@@ -315,9 +315,11 @@ def overview(project: Project, today: date) -> dict:
         if now.added or now.removed:
             corners["scope"] = "warn"
     requests, change_counts = change_requests(project)
+    approval = latest_approval(project) if not project.is_approved else None
     in_scope = d["in_scope"]
     return {
         "baselines": baselines,
+        "approval": approval,
         "current": now,
         "original": first,
         "corners": corners,

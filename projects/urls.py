@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from projects.views import budget, changes, exports, project, risks, scope, timeline
+from projects.views import approval, budget, changes, exports, project, risks, scope, timeline
 
 app_name = "projects"
 
@@ -11,7 +11,9 @@ urlpatterns = [
     path("new/", project.create, name="create"),
     path("<slug:slug>/", project.detail, name="detail"),
     path("<slug:slug>/edit/", project.edit, name="edit"),
-    path("<slug:slug>/approve/", project.approve, name="approve"),
+    path("<slug:slug>/approve/", approval.approve, name="approve"),
+    path("<slug:slug>/approval/ask/", approval.approval_ask, name="approval_ask"),
+    path("<slug:slug>/approval/return/", approval.approval_return, name="approval_return"),
     path("<slug:slug>/scope/", scope.scope, name="scope"),
     path("<slug:slug>/timeline/", timeline.timeline, name="timeline"),
     path("<slug:slug>/budget/", budget.budget, name="budget"),
@@ -25,6 +27,11 @@ urlpatterns = [
         "<slug:slug>/deliverables/<int:pk>/delete/",
         scope.deliverable_delete,
         name="deliverable_delete",
+    ),
+    path(
+        "<slug:slug>/deliverables/<int:pk>/remove/",
+        scope.deliverable_remove,
+        name="deliverable_remove",
     ),
     path("<slug:slug>/milestones/new/", timeline.milestone_add, name="milestone_add"),
     path("<slug:slug>/milestones/<int:pk>/", timeline.milestone_edit, name="milestone_edit"),

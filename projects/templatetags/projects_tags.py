@@ -1,4 +1,5 @@
-"""Number and date formats of the projects pages: money, signed variances, people, days."""
+"""Dates, people and variance colours of the projects pages. Numbers are written by the
+builtin filters of roleplan.numbers (|money, |signed, |num, |pct), as everywhere in the app."""
 
 from __future__ import annotations
 
@@ -11,28 +12,6 @@ from django.utils import timezone
 from roleplan.people import display_name
 
 register = template.Library()
-
-MINUS = "\u2212"
-
-
-@register.filter
-def money(value, currency: str = "") -> str:
-    if value is None or value == "":
-        return "—"
-    text = f"{Decimal(value):,.0f}".replace("-", MINUS)
-    return f"{text} {currency}".strip()
-
-
-@register.filter
-def signed(value) -> str:
-    """+3, −2, 0: a variance with its sign, thousands grouped."""
-    if value is None or value == "":
-        return "—"
-    number = Decimal(value)
-    if number == 0:
-        return "0"
-    text = f"{abs(number):,.0f}"
-    return f"+{text}" if number > 0 else f"{MINUS}{text}"
 
 
 @register.filter(expects_localtime=True)

@@ -12,6 +12,7 @@ from projects import budget as budgeting
 from projects import services
 from projects.access import ProjectAccess, get_project, get_project_for_edit
 from projects.forms import CostLineForm
+from projects.health import Costs
 from projects.views.editing import delete_item, edit_item, invalid, item_page, saved
 from roleplan.http import HttpRequest
 
@@ -19,8 +20,21 @@ from roleplan.http import HttpRequest
 def budget_context(access: ProjectAccess, **forms) -> dict:
     project = access.project
     on = timezone.localdate()
-    cost_lines = list(project.cost_lines.order_by("date", "id"))
-    summary = budgeting.summarise(cost_lines, project.budget)
+    cost_lines = list(
+        project.cost_lines.select_related("decision__request")
+        .only(
+            "id",
+            "project_id",
+            "category",
+            "description",
+            "planned",
+            "actual",
+            "date",
+            "decision__request__number",
+        )
+        .order_by("date", "id")
+    )
+    summary = Costs.for_project(project, on)
     points = budgeting.months(cost_lines, project.start_date, project.deadline, on)
     return {
         "project": project,
@@ -30,6 +44,7 @@ def budget_context(access: ProjectAccess, **forms) -> dict:
         "summary": summary,
         "months": points,
         "chart": budgeting.chart(points, summary) if points else None,
+        "future_actual_rule": services.FUTURE_ACTUAL,
         "cost_form": forms.get("cost_form")
         or (CostLineForm(creating=True, initial={"date": on}) if access.can_edit else None),
     }

@@ -1,5 +1,7 @@
-"""Change requests: the list of them, asking for one (the product's owner), answering it with
-options (the project manager), deciding it or withdrawing it (the product's owner)."""
+"""Change requests: the list of them, asking for one (the product's owner, or the project's
+people, to take baselined scope out), answering it with options (the project manager), each
+saying what it does to the roadmap items it touches, deciding it or withdrawing it (the
+product's owner)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from products.models import Kpi
 from projects import services
 from projects.access import ProjectAccess, get_change_request, get_project
-from projects.forms import REJECT, ChangeOptionForm, ChangeRequestForm, ConfirmForm, DecisionForm
-from projects.models import ChangeRequest, Deliverable, Project
+from projects.forms import (
+    REJECT,
+    ChangeOptionForm,
+    ChangeRequestForm,
+    ConfirmForm,
+    DecisionForm,
+    option_item_formset,
+)
+from projects.models import ChangeOption, ChangeRequest, Deliverable, Project
 from projects.services import Refused
 from projects.views.editing import attach_errors, roadmap_items_of, stale_form
 from roleplan.http import HttpRequest
@@ -34,6 +43,9 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
         .with_option_count()
         .order_by("-number")
     )
+    for cr in requests:
+        # Read here, not in the template: a request without a decision raises on access.
+        cr.shown_decision = getattr(cr, "decision", None)
     context = {
         "project": project,
         "access": access,
@@ -61,17 +73,43 @@ def in_scope(project: Project) -> list[Deliverable]:
     )
 
 
+def descope_prefill(project: Project, raw: str | None) -> tuple[Deliverable | None, dict]:
+    """A request raised from a baselined deliverable someone tried to take out of scope: the
+    deliverable, and the form's fields filled in from it."""
+    if not raw or not str(raw).isdigit():
+        return None, {}
+    deliverable = (
+        project.deliverables.filter(pk=int(raw), in_scope=True)
+        .select_related("roadmap_item")
+        .only("id", "project_id", "title", "roadmap_item_id", "roadmap_item__title")
+        .first()
+    )
+    if deliverable is None:
+        return None, {}
+    return deliverable, {
+        "title": f"Take “{deliverable.title}” out of scope"[:200],
+        "description": f"Take the deliverable “{deliverable.title}” out of the project's "
+        "scope; the approved baseline holds it, so a decision moves it.",
+        "roadmap_item": deliverable.roadmap_item_id,
+        "descope": deliverable.pk,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def change_new(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_project(request.user, slug)
     access.require(
         access.can_request_change,
-        "Only the owner of the project's product asks for changes, once the project is approved.",
+        "The product's owner and the project's people raise change requests, once the project "
+        "is approved.",
     )
     kwargs = product_choices(access.project)
-    context = {"project": access.project, "access": access}
+    raw = request.GET.get("deliverable") or request.POST.get("descope")
+    deliverable, initial = descope_prefill(access.project, raw)
+    kwargs["descopable"] = [deliverable] if deliverable else []
+    context = {"project": access.project, "access": access, "descope": deliverable}
     if request.method == "GET":
-        initial = {"roadmap_item": request.GET.get("roadmap_item")}
+        initial.setdefault("roadmap_item", request.GET.get("roadmap_item"))
         return render(
             request,
             "projects/change_form.html",
@@ -88,9 +126,30 @@ def change_new(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{change.code} sent to the project manager for options.")
+            if form.cleaned_data["descope"] is not None:
+                sent = f"{change.code} raised with option A filled in; the product's owner decides."
+            else:
+                sent = f"{change.code} sent to the project manager for options."
+            messages.success(request, sent)
             return redirect(reverse("projects:change", args=[slug, change.number]))
     return render(request, "projects/change_form.html", {**context, "form": form}, status=422)
+
+
+def posted_items(request: HttpRequest, project: Project, roadmap_items=None):
+    """The option's roadmap-item rows as posted, or None when the form sent none (a client
+    that knows only the option's own fields: its items are then left as they are)."""
+    if "items-TOTAL_FORMS" not in request.POST:
+        return None
+    if roadmap_items is None:
+        roadmap_items = roadmap_items_of(project)
+    return option_item_formset(request.POST, roadmap_items=roadmap_items)
+
+
+def saved_items(option: ChangeOption) -> list[dict]:
+    return [
+        {"item": e.item_id, "effect": e.effect, "horizon": e.horizon, "adds": e.adds}
+        for e in option.item_effects.all()
+    ]
 
 
 def change_context(
@@ -98,11 +157,14 @@ def change_context(
     change: ChangeRequest,
     *,
     option_form: ChangeOptionForm | None = None,
+    item_forms=None,
     decision_form: DecisionForm | None = None,
 ) -> dict:
     project = access.project
     options = list(
-        change.options.select_related("created_by").prefetch_related("descopes").order_by("label")
+        change.options.select_related("created_by")
+        .prefetch_related("descopes", "item_effects__item__product__asset")
+        .order_by("label")
     )
     for option in options:
         option.new_deadline = project.deadline + timedelta(days=option.deadline_days)
@@ -110,19 +172,29 @@ def change_context(
     decided_option = change.decision.option if hasattr(change, "decision") else None
     can_add_options = access.can_edit and change.is_open
     if can_add_options and option_form is None:
-        # The form lists the scope: read only for those who may add an option.
+        # The form lists the scope and the roadmap: read only for those who may add an option.
         option_form = ChangeOptionForm(deliverables=in_scope(project), creating=True)
+    if can_add_options and item_forms is None:
+        item_forms = option_item_formset(
+            roadmap_items=roadmap_items_of(project),
+            initial=[{"item": change.roadmap_item_id}] if change.roadmap_item_id else [],
+        )
+    decision = getattr(change, "decision", None)
     return {
         "project": project,
         "access": access,
         "change": change,
         "options": options,
         "decided_option": decided_option,
-        "decision": getattr(change, "decision", None),
+        "decision": decision,
+        "decision_costs": list(decision.cost_lines.only("id", "description", "planned"))
+        if decided_option
+        else [],
         "can_add_options": can_add_options,
         "can_decide": access.can_decide and change.is_open and bool(options),
         "can_withdraw": access.can_decide and change.is_open,
         "option_form": option_form,
+        "item_forms": item_forms,
         # No option is chosen for the product manager: a decision is final.
         "decision_form": decision_form or DecisionForm(options=options),
     }
@@ -144,10 +216,14 @@ def option_add(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if request.method == "GET":
         return redirect(url + "#add-option")
     form = ChangeOptionForm(request.POST, deliverables=in_scope(access.project), creating=True)
-    if form.is_valid():
+    item_forms = posted_items(request, access.project)
+    if form.is_valid() and (item_forms is None or item_forms.is_valid()):
         try:
             option = services.change_option_create(
-                request_id=change.pk, by=request.user, **form.cleaned_data
+                request_id=change.pk,
+                by=request.user,
+                items=item_forms.option_items if item_forms else (),
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -156,7 +232,7 @@ def option_add(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         else:
             messages.success(request, f"Option {option.label} added.")
             return redirect(url + "#options")
-    context = change_context(access, change, option_form=form)
+    context = change_context(access, change, option_form=form, item_forms=item_forms)
     return render(request, "projects/change.html", context, status=422)
 
 
@@ -166,8 +242,9 @@ def option_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
     access.require(
         access.can_edit, "Only the project manager and the project's editors edit options."
     )
-    option = get_object_or_404(change.options.prefetch_related("descopes"), pk=pk)
+    option = get_object_or_404(change.options.prefetch_related("descopes", "item_effects"), pk=pk)
     kwargs = {"deliverables": in_scope(access.project)}
+    roadmap_items = roadmap_items_of(access.project)
     url = reverse("projects:change", args=[slug, number])
     context = {
         "project": access.project,
@@ -188,13 +265,22 @@ def option_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
         "budget_amount": option.budget_amount,
     }
     if request.method == "GET":
+        item_forms = option_item_formset(roadmap_items=roadmap_items, initial=saved_items(option))
         return render(
             request,
             "projects/option_form.html",
-            {**context, "form": ChangeOptionForm(initial=initial, **kwargs)},
+            {
+                **context,
+                "form": ChangeOptionForm(initial=initial, **kwargs),
+                "item_forms": item_forms,
+            },
         )
     form = ChangeOptionForm(request.POST, initial=initial, **kwargs)
-    if form.is_valid():
+    item_forms = posted_items(request, access.project, roadmap_items)
+    context["item_forms"] = item_forms or option_item_formset(
+        roadmap_items=roadmap_items, initial=saved_items(option)
+    )
+    if form.is_valid() and (item_forms is None or item_forms.is_valid()):
         data = dict(form.cleaned_data)
         version = data.pop("version")
         descopes = data.pop("descopes")
@@ -205,6 +291,7 @@ def option_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
                 by=request.user,
                 changes=data,
                 descopes=descopes,
+                items=item_forms.option_items if item_forms else None,
             )
         except StaleEdit as exc:
             return stale_form(
@@ -289,9 +376,10 @@ def change_decide(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 if option:
                     messages.success(
                         request,
-                        f"Option {option.label} accepted: the project and its baseline moved.",
+                        f"Option {option.label} accepted: the project, its baseline and the "
+                        "roadmap moved.",
                     )
-                    return redirect(access.project)
+                    return redirect(url + "#decision")
                 messages.success(request, f"{change.code} rejected; it stays visible here.")
                 return redirect(url)
     context = change_context(access, change, decision_form=form)

@@ -1,7 +1,7 @@
 """What the item pages of a project share: the page of one deliverable, milestone, cost line or
 risk (add, edit, delete), the choices their forms offer, a service's errors put next to their
-fields, a stale edit shown again, and the answer to an inline add (the region again with htmx,
-a redirect without)."""
+fields, a stale edit shown again, baselined scope guarded, and the answer to an inline add (the
+region again with htmx, a redirect without)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from django_htmx.http import trigger_client_event
 from products.models import RoadmapItem
 from projects.access import ProjectAccess
 from projects.forms import ConfirmForm
-from projects.models import Project
+from projects.models import Deliverable, Project
+from projects.services import ScopeGuarded
 from roleplan.http import HttpRequest
 from roleplan.versioning import StaleEdit
 
@@ -69,6 +70,31 @@ def stale_form(
     form = form_class(data, **form_kwargs)
     form.is_valid()
     return render(request, template, {**context, "form": form, "conflict": conflict}, status=409)
+
+
+def scope_guarded(
+    request: HttpRequest, access: ProjectAccess, deliverable: Deliverable, *, delete: bool
+) -> HttpResponse:
+    """409: taking baselined scope out was refused and nothing changed; the page offers the
+    ways that are allowed: a change request with the change filled in, or (the product's
+    owner) the reason."""
+    slug = access.project.slug
+    change_url = remove_url = ""
+    if access.can_request_change:
+        change_url = reverse("projects:change_new", args=[slug]) + f"?deliverable={deliverable.pk}"
+    if access.can_remove_scope:
+        remove_url = reverse("projects:deliverable_remove", args=[slug, deliverable.pk])
+        remove_url += "?delete=1" if delete else ""
+    context = {
+        "project": access.project,
+        "access": access,
+        "deliverable": deliverable,
+        "delete": delete,
+        "change_url": change_url,
+        "remove_url": remove_url,
+        "back_url": reverse("projects:scope", args=[slug]) + f"#deliverable-{deliverable.pk}",
+    }
+    return render(request, "projects/scope_guard.html", context, status=409)
 
 
 def saved(request: HttpRequest, *, region: Callable[[], HttpResponse], url: str, message: str):
@@ -137,6 +163,8 @@ def edit_item(
         version = data.pop("version")
         try:
             update(version, data)
+        except ScopeGuarded as exc:
+            return scope_guarded(request, access, exc.deliverable, delete=exc.delete)
         except StaleEdit as exc:
             return stale_form(
                 request,
@@ -169,6 +197,8 @@ def delete_item(
         return redirect(page["action"])
     try:
         delete(form.cleaned_data["version"])
+    except ScopeGuarded as exc:
+        return scope_guarded(request, access, exc.deliverable, delete=exc.delete)
     except StaleEdit:
         messages.error(
             request,

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from projects import overview, services
 from projects.access import ProjectAccess, get_project, get_project_for_edit
-from projects.forms import ConfirmForm, DeliverableForm
-from projects.models import Deliverable, DeliverableStatus, Moscow
+from projects.forms import ConfirmForm, DeliverableForm, ScopeRemovalForm
+from projects.models import BaselineItem, Deliverable, DeliverableStatus, Moscow
+from projects.services import Refused
 from projects.templatetags.projects_tags import person
 from projects.views.editing import (
     attach_errors,
@@ -132,10 +133,15 @@ def scope_context(access: ProjectAccess, params: QueryDict | dict, **forms) -> d
     pages = max((counts["shown"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     number = min(page_number(params), pages)
     start = (number - 1) * PAGE_SIZE
+    rows = filters.apply(project.deliverables.all(), on)
+    if access.can_remove_scope:
+        # The product's owner may take baselined scope out, saying why: mark those rows.
+        in_baseline = BaselineItem.objects.filter(
+            baseline__project=project, baseline__is_current=True, deliverable_ref=OuterRef("pk")
+        )
+        rows = rows.annotate(in_baseline=Exists(in_baseline))
     rows = list(
-        filters.apply(project.deliverables.all(), on)
-        .select_related("roadmap_item__kpi")
-        .only(
+        rows.select_related("roadmap_item__kpi").only(
             "id",
             "project_id",  # the related manager sets d.project from it
             "title",
@@ -327,3 +333,57 @@ def deliverable_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse
             deliverable_id=obj.pk, expected_version=version
         ),
     )
+
+
+@require_http_methods(["GET", "POST"])
+def deliverable_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The product's owner takes a baselined deliverable out of scope (or deletes it) without a
+    change request: the reason is asked for and kept."""
+    access = get_project(request.user, slug)
+    access.require(
+        access.can_remove_scope,
+        "Only the owner of the project's product takes baselined scope out without a change "
+        "request.",
+    )
+    obj = get_object_or_404(access.project.deliverables, pk=pk)
+    url = reverse("projects:scope", args=[slug]) + "#scope"
+    context = {"project": access.project, "access": access, "deliverable": obj, "back_url": url}
+    if request.method == "GET":
+        initial = {"version": obj.version, "delete": "1" if request.GET.get("delete") else "0"}
+        return render(
+            request,
+            "projects/scope_removal.html",
+            {**context, "form": ScopeRemovalForm(initial=initial)},
+        )
+    form = ScopeRemovalForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.deliverable_remove(
+                deliverable_id=obj.pk,
+                expected_version=data["version"],
+                by=request.user,
+                reason=data["reason"],
+                delete=data["delete"],
+            )
+        except StaleEdit as exc:
+            # Shown again with the version saved now: confirming again is on purpose.
+            again = request.POST.copy()
+            again["version"] = str(exc.current.version)
+            form = ScopeRemovalForm(again)
+            form.is_valid()
+            form.add_error(
+                None,
+                f"“{obj}” was changed by {person(exc.changed_by)} since you opened this page: "
+                "look at it again, then confirm.",
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        except Refused as exc:
+            messages.error(request, str(exc))
+            return redirect(url)
+        else:
+            done = "deleted" if data["delete"] else "taken out of scope"
+            messages.success(request, f"“{obj}” {done}; your reason is kept with the project.")
+            return redirect(url)
+    return render(request, "projects/scope_removal.html", {**context, "form": form}, status=422)

@@ -1,5 +1,7 @@
-"""Who may act, tested for each role: the project manager, staff and editors edit; the owner of
-the project's product asks for changes, decides them and approves; everyone else views."""
+"""Who may act, tested for each role: the project manager, staff and editors edit, ask for
+approval and raise change requests; the owner of the project's product asks for changes,
+decides them, approves or sends the baseline back and takes baselined scope out with a reason;
+everyone else views."""
 
 from __future__ import annotations
 
@@ -125,11 +127,11 @@ def test_only_editors_answer_a_change_request_with_options(client, people, role,
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_the_product_owner_asks_for_a_change(client, people, role, project):
+def test_the_product_owner_and_the_project_people_ask_for_a_change(client, people, role, project):
     client.force_login(people[role])
     data = {"title": "Add XYZ", "description": "XYZ too", "why": "Repurchase rate"}
     response = client.post(reverse("projects:change_new", args=[project.slug]), data)
-    allowed = role == "product_owner"
+    allowed = role in EDITORS | {"product_owner"}
     assert response.status_code == (302 if allowed else 403)
     assert ChangeRequest.objects.filter(project=project).count() == (1 if allowed else 0)
 
@@ -165,8 +167,10 @@ def test_the_product_owner_or_staff_approves_the_baseline(
     project = ProjectFactory(manager=manager, product=make_product(owner=product_owner))
     project.editors.add(editor)
     client.force_login(people[role])
-    response = client.post(reverse("projects:approve", args=[project.slug]))
+    url = reverse("projects:approve", args=[project.slug])
     allowed = role in {"product_owner", "staff"}
+    assert client.get(url).status_code == (200 if allowed else 403)
+    response = client.post(url, {"version": project.version})
     assert response.status_code == (302 if allowed else 403)
     assert project.baselines.count() == (1 if allowed else 0)
 
@@ -174,8 +178,45 @@ def test_the_product_owner_or_staff_approves_the_baseline(
 def test_without_a_product_the_project_manager_approves(client, manager):
     project = ProjectFactory(manager=manager)
     client.force_login(manager)
-    assert client.post(reverse("projects:approve", args=[project.slug])).status_code == 302
+    url = reverse("projects:approve", args=[project.slug])
+    assert client.post(url, {"version": project.version}).status_code == 302
     assert project.baselines.count() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_project_people_ask_for_approval_and_only_the_owner_sends_it_back(
+    client, people, role, manager, editor, product_owner
+):
+    project = ProjectFactory(manager=manager, product=make_product(owner=product_owner))
+    project.editors.add(editor)
+    client.force_login(people[role])
+    response = client.post(reverse("projects:approval_ask", args=[project.slug]), {"note": ""})
+    asks = role in EDITORS
+    assert response.status_code == (302 if asks else 403)
+    assert project.approvals.count() == (1 if asks else 0)
+    if not asks:
+        services.approval_request(project_id=project.pk, by=manager)
+    response = client.post(
+        reverse("projects:approval_return", args=[project.slug]), {"comment": "Add the risks"}
+    )
+    returns = role in {"product_owner", "staff"}
+    assert response.status_code == (302 if returns else 403)
+    assert project.approvals.get().status == ("returned" if returns else "pending")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_product_owner_takes_baselined_scope_out_with_a_reason(
+    client, people, role, project
+):
+    deliverable = project.deliverables.first()
+    client.force_login(people[role])
+    url = reverse("projects:deliverable_remove", args=[project.slug, deliverable.pk])
+    allowed = role == "product_owner"
+    assert client.get(url).status_code == (200 if allowed else 403)
+    data = {"version": deliverable.version, "delete": "0", "reason": "Legal stopped it"}
+    assert client.post(url, data).status_code == (302 if allowed else 403)
+    deliverable.refresh_from_db()
+    assert deliverable.in_scope is not allowed
 
 
 def test_an_unknown_project_is_not_found(client, viewer):
@@ -191,7 +232,13 @@ def test_the_page_offers_each_role_only_its_own_actions(
     html = client.get(project.get_absolute_url()).content.decode()
     assert "Edit project" in html
     assert "Add a deliverable" in html
-    assert "Ask for a change" not in html
+    assert "Ask for a change" in html  # to take baselined scope out, say
+    assert (
+        "Record the decision"
+        not in client.get(
+            reverse("projects:change", args=[project.slug, change.number])
+        ).content.decode()
+    )
     client.force_login(product_owner)
     html = client.get(project.get_absolute_url()).content.decode()
     assert "Ask for a change" in html

@@ -102,7 +102,7 @@ def test_milestone_flags_after_deadline_and_before_a_predecessor(project):
 
 
 @time_machine.travel(date(2026, 10, 15), tick=False)
-def test_project_page_and_lists_compute_the_same_facts(project, manager):
+def test_project_page_and_lists_compute_the_same_facts(project, manager, product_owner):
     # Overdue deliverable, a done one, scope added and removed since the baseline, a flagged
     # milestone, spent and planned costs, an open and a closed risk.
     overdue = project.deliverables.get(title="Feature A")
@@ -113,8 +113,8 @@ def test_project_page_and_lists_compute_the_same_facts(project, manager):
         changes={"due_date": date(2026, 10, 1)},
     )
     removed = project.deliverables.get(title="Feature B")
-    services.deliverable_update(
-        deliverable_id=removed.pk, expected_version=1, by=manager, changes={"in_scope": False}
+    services.deliverable_remove(
+        deliverable_id=removed.pk, expected_version=1, by=product_owner, reason="Not needed"
     )
     DeliverableFactory(project=project, title="Extra", due_date=date(2026, 11, 30))
     DeliverableFactory(

@@ -27,9 +27,14 @@ def shown(against) -> tuple[int, int, int]:
 
 
 def out_of_scope(project, manager, title: str) -> None:
+    """Taken out of the baselined scope by the product's owner, with a reason (the one way
+    outside a decision)."""
     d = project.deliverables.get(title=title)
-    services.deliverable_update(
-        deliverable_id=d.pk, expected_version=d.version, by=manager, changes={"in_scope": False}
+    services.deliverable_remove(
+        deliverable_id=d.pk,
+        expected_version=d.version,
+        by=project.product.asset.owner,
+        reason=f"{title} is not needed",
     )
 
 
@@ -52,7 +57,14 @@ def test_one_baseline_counts_added_and_removed_and_has_no_original(manager, prod
     baseline = project.baselines.get()
     assert shown(page["current"]) == expected(project, baseline) == (1, 2, 4)
     assert page["current"].added_titles == ["New"]
-    assert sorted(page["current"].removed_titles) == ["Feature A", "Feature B"]
+    assert sorted(row["title"] for row in page["current"].removed_titles) == [
+        "Feature A",
+        "Feature B",
+    ]
+    assert {row["reason"] for row in page["current"].removed_titles} == {
+        "Feature A is not needed",
+        "Feature B is not needed",
+    }
     assert page["original"] is None
     assert page["facts"].scope_added == 1
     assert page["facts"].scope_removed == 2
@@ -87,7 +99,14 @@ def test_a_decided_change_moves_the_current_baseline_not_the_original(manager, p
     assert shown(page["current"]) == (2, 2, 2)
     assert shown(page["original"]) == (2, 3, 3)
     assert sorted(page["current"].added_titles) == ["After the change", "Before the change"]
-    assert sorted(page["current"].removed_titles) == ["Feature A", "Feature B"]
+    assert sorted(row["title"] for row in page["current"].removed_titles) == [
+        "Feature A",
+        "Feature B",
+    ]
+    assert {row["reason"] for row in page["current"].removed_titles} == {
+        "Feature A is not needed",
+        "Feature B is not needed",
+    }
 
 
 def test_times_on_the_page_are_shown_in_the_current_time_zone(client, manager, product_owner):

@@ -8,16 +8,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from products.models import RoadmapItem
 from projects import services
 from projects.models import (
     Baseline,
     ChangeStatus,
     Deliverable,
     DeliverableStatus,
+    ItemEffect,
     Project,
     ProjectStatus,
 )
-from projects.services import Refused
+from projects.services import OptionItem, Refused
 from roleplan.versioning import StaleEdit
 from tests.factories import UserFactory
 from tests.projects.factories import (
@@ -111,14 +113,14 @@ def test_a_stale_project_edit_is_refused_with_the_current_row(project, manager, 
     assert caught.value.current.updated_by == editor
 
 
-def test_editing_scope_and_milestones_never_moves_the_baseline(project, manager):
+def test_editing_scope_and_milestones_never_moves_the_baseline(project, manager, product_owner):
     before = baseline_rows(project)
     d = project.deliverables.first()
     services.deliverable_update(
-        deliverable_id=d.pk,
-        expected_version=d.version,
-        by=manager,
-        changes={"title": "Renamed", "in_scope": False},
+        deliverable_id=d.pk, expected_version=d.version, by=manager, changes={"title": "Renamed"}
+    )
+    services.deliverable_remove(
+        deliverable_id=d.pk, expected_version=d.version + 1, by=product_owner, reason="Legal"
     )
     services.deliverable_create(project=project, by=manager, title="Scope creep")
     MilestoneFactory(project=project)
@@ -220,9 +222,15 @@ def test_risks_are_numbered_per_project(project, manager):
 
 @pytest.fixture
 def request_with_options(project, manager, product_owner):
+    """DESIGN.md's three options for XYZ on top of ABC, each saying what it does to the two
+    roadmap items: Feature A delivers ABC; XYZ waits in Next as an idea."""
     product = project.product
     kpi = make_kpi(product)
     item = make_roadmap_item(product, "Recommendations (XYZ)", kpi=kpi)
+    RoadmapItem.objects.filter(pk=item.pk).update(horizon="next", status="idea", rank=0)
+    item.refresh_from_db()
+    abc_item = make_roadmap_item(product, "Abandoned carts (ABC)", kpi=kpi)
+    project.deliverables.filter(title="Feature A").update(roadmap_item=abc_item)
     request = services.change_request_create(
         project_id=project.pk,
         by=product_owner,
@@ -235,13 +243,16 @@ def request_with_options(project, manager, product_owner):
     abc = project.deliverables.get(title="Feature A")
     options = {
         "A": services.change_option_create(
-            request_id=request.pk, by=manager, title="Keep ABC, backlog XYZ"
+            request_id=request.pk,
+            by=manager,
+            title="Keep ABC, backlog XYZ",
+            items=[OptionItem(item=item, effect=ItemEffect.DEFER, horizon="later")],
         ),
         "B": services.change_option_create(
             request_id=request.pk,
             by=manager,
             title="Add budget and move the deadline",
-            adds="Feature XYZ",
+            items=[OptionItem(item=item, effect=ItemEffect.BRING_IN, adds="Feature XYZ")],
             deadline_days=14,
             budget_amount=Decimal("20000"),
         ),
@@ -249,7 +260,10 @@ def request_with_options(project, manager, product_owner):
             request_id=request.pk,
             by=manager,
             title="A simpler ABC so that XYZ fits",
-            adds="Feature A, simple\nFeature XYZ",
+            items=[
+                OptionItem(item=abc_item, effect=ItemEffect.SIMPLIFY, adds="Feature A, simple"),
+                OptionItem(item=item, effect=ItemEffect.BRING_IN, adds="Feature XYZ"),
+            ],
             descopes=[abc],
             budget_amount=Decimal("5000"),
         ),

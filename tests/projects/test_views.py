@@ -18,6 +18,7 @@ from tests.projects.factories import (
     MilestoneFactory,
     ProjectFactory,
     RiskFactory,
+    grant_planner,
     make_product,
 )
 
@@ -201,6 +202,7 @@ def test_activating_an_unapproved_project_is_refused_next_to_the_status(client, 
 
 
 def test_creating_a_project_makes_the_creator_its_manager_by_default(client, manager):
+    grant_planner(manager)
     client.force_login(manager)
     page = client.get(reverse("projects:create")).content.decode()
     assert f'<option value="{manager.pk}" selected>' in page
@@ -220,6 +222,7 @@ def test_creating_a_project_makes_the_creator_its_manager_by_default(client, man
 
 
 def test_a_deadline_before_the_start_is_refused_next_to_the_deadline(client, manager):
+    grant_planner(manager)
     client.force_login(manager)
     data = {
         "name": "Backwards",
@@ -268,11 +271,19 @@ def test_deleting_a_deliverable_needs_the_version_seen(client, manager, project)
     )
     assert stale.status_code == 302
     assert Deliverable.objects.filter(pk=d.pk).exists()
-    client.post(reverse("projects:deliverable_delete", args=[project.slug, d.pk]), {"version": "1"})
-    assert not Deliverable.objects.filter(pk=d.pk).exists()
-    # The baseline keeps its copy; the page shows it as removed since the baseline.
-    html = client.get(project.get_absolute_url()).content.decode()
-    assert "Removed since baseline 1:</strong> Feature B" in html
+    # The baseline holds it: deleting it is refused, and the two ways allowed are offered.
+    guarded = client.post(
+        reverse("projects:deliverable_delete", args=[project.slug, d.pk]), {"version": "1"}
+    )
+    assert guarded.status_code == 409
+    assert "Raise the change request" in guarded.content.decode()
+    assert Deliverable.objects.filter(pk=d.pk).exists()
+    # One added after the baseline is deleted at once.
+    extra = DeliverableFactory(project=project, title="Scope creep")
+    client.post(
+        reverse("projects:deliverable_delete", args=[project.slug, extra.pk]), {"version": "1"}
+    )
+    assert not Deliverable.objects.filter(pk=extra.pk).exists()
 
 
 def test_milestone_form_refuses_a_loop_next_to_the_dependencies(client, manager, project):
@@ -395,10 +406,10 @@ def test_the_decision_flow_through_plain_forms(client, project, manager, product
         reverse("projects:change_decide", args=[project.slug, 1]),
         {"choice": str(option.pk), f"option_version_{option.pk}": "1", "rationale": "Worth it"},
     )
-    assert decided["Location"] == project.get_absolute_url()
+    assert decided["Location"] == url + "#decision"
     html = client.get(project.get_absolute_url()).content.decode()
     assert "data-now-deadline>7 Dec 2026</td>" in html
-    assert "data-now-budget>140,000 EUR</td>" in html
+    assert "data-now-budget>EUR\u00a0140,000</td>" in html
     again = client.post(
         reverse("projects:change_decide", args=[project.slug, 1]),
         {"choice": "reject", "rationale": "Changed my mind"},
@@ -452,6 +463,10 @@ def test_empty_projects_list_says_what_a_project_is(client, viewer):
     client.force_login(viewer)
     html = client.get(reverse("projects:index")).content.decode()
     assert "No projects yet" in html
+    assert "Start the first project" not in html
+    assert "needs the “planner” permission" in html
+    grant_planner(viewer)
+    html = client.get(reverse("projects:index")).content.decode()
     assert "Start the first project" in html
 
 

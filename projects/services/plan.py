@@ -1,22 +1,9 @@
-"""Writes on projects. Every function takes keyword arguments and runs in one transaction.
-
-Locking order, everywhere: the project row first, then the change request, then the row being
-edited. Edits are compare-and-set on the row's version (roleplan.versioning.lock_for_edit): a
-stale edit raises StaleEdit carrying the row as it is now and what the person sent, and nothing
-is written.
-
-The baseline moves in exactly two places: project_approve (the first baseline) and
-change_request_decide with an accepted option (the next one). Nothing else writes a Baseline.
-
-What other apps may react to is announced through roleplan.events, after the transaction
-commits: a project's status, product or manager changing (PROJECT_CHANGED: the weekly sync of
-an active project's pair of people), a baseline written, a change request raised or decided.
-"""
+"""Writes on a project's plan: the project itself and its approval, its deliverables,
+milestones, cost lines and risks (projects.services says the rules they share)."""
 
 from __future__ import annotations
 
-import string
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -26,18 +13,16 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from products.models import Kpi, Product, RoadmapItem
+from products.models import Product, RoadmapItem
+from projects import tasks
 from projects.models import (
     COMMITTED_STATUSES,
+    ApprovalRequest,
+    ApprovalStatus,
     Baseline,
     BaselineItem,
     BaselineKind,
-    ChangeDecision,
-    ChangeOption,
-    ChangeRequest,
-    ChangeStatus,
     CostLine,
-    DecisionOutcome,
     Deliverable,
     DeliverableStatus,
     Milestone,
@@ -46,14 +31,31 @@ from projects.models import (
     Project,
     ProjectRisk,
     ProjectStatus,
+    RemovalKind,
+    ScopeRemoval,
 )
+from projects.notifications import approval_request_email
 from roleplan.events import Event, announce
-from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
+from roleplan.versioning import lock_for_edit, save_edit
 
 
 class Refused(Exception):
     """A rule of the domain refuses the action (deciding twice, deciding a withdrawn request…).
     The message is meant for the user."""
+
+
+class ScopeGuarded(Refused):
+    """Taking a deliverable of the current baseline out of scope (or deleting it) outside a
+    decided change request: refused, so the page can offer the two ways that are allowed."""
+
+    def __init__(self, deliverable: Deliverable, *, delete: bool) -> None:
+        self.deliverable = deliverable
+        self.delete = delete
+        verb = "Deleting" if delete else "Taking out of scope"
+        super().__init__(
+            f"{verb} “{deliverable.title}” changes the approved baseline: raise a change "
+            "request, or the product's owner records the reason."
+        )
 
 
 # Fields fixed by the baseline once a project is approved: they move only through a decided
@@ -219,22 +221,13 @@ def project_approve(
     project = _lock_project(project_id)
     if expected_version is not None:
         project = lock_for_edit(Project, project_id, expected_version)
-    if project.is_approved:
-        raise Refused(
-            "This project is already approved; its baseline moves only through change requests."
-        )
-    missing = [
-        label
-        for label, text in (("benefits", project.benefits), ("outcomes", project.outcomes))
-        if not text.strip()
-    ]
-    if missing:
-        raise Refused(f"State the project's {' and '.join(missing)} before approving it.")
-    if project.status in (ProjectStatus.CANCELLED, ProjectStatus.DONE):
-        raise Refused(f"A {project.get_status_display().lower()} project cannot be approved.")
+    _check_approvable(project, "approving it")
     now = at or timezone.now()
     save_edit(
         project, {"approved_at": now, "approved_by": by, "status": ProjectStatus.ACTIVE}, by=by
+    )
+    ApprovalRequest.objects.pending().filter(project=project).update(
+        status=ApprovalStatus.APPROVED, decided_by=by, decided_at=now
     )
     baseline = Baseline.objects.create(
         project=project,
@@ -252,6 +245,86 @@ def project_approve(
     announce(Event.PROJECT_CHANGED, project_id=project.pk)
     announce(Event.BASELINE_CREATED, project_id=project.pk, baseline_id=baseline.pk)
     return baseline
+
+
+def _check_approvable(project: Project, doing: str) -> None:
+    if project.is_approved:
+        raise Refused(
+            "This project is already approved; its baseline moves only through change requests."
+        )
+    missing = [
+        label
+        for label, text in (("benefits", project.benefits), ("outcomes", project.outcomes))
+        if not text.strip()
+    ]
+    if missing:
+        raise Refused(f"State the project's {' and '.join(missing)} before {doing}.")
+    if project.status in (ProjectStatus.CANCELLED, ProjectStatus.DONE):
+        raise Refused(f"A {project.get_status_display().lower()} project cannot be approved.")
+
+
+@transaction.atomic
+def approval_request(
+    *, project_id: int, by: User, note: str = "", at: datetime | None = None
+) -> ApprovalRequest:
+    """The project manager asks the product's owner to approve the baseline. One request waits
+    at a time (the database holds it too); the owner is emailed once, after the commit."""
+    project = _lock_project(project_id)
+    if not project.product_id:
+        raise Refused("A project without a product is approved by its manager: approve it.")
+    _check_approvable(project, "asking for approval")
+    if project.approvals.pending().exists():
+        raise Refused("Approval is already asked for; it waits for the product's owner.")
+    approval = ApprovalRequest.objects.create(
+        project=project, requested_by=by, requested_at=at or timezone.now(), note=note.strip()
+    )
+    tasks.send_approval_request.delay_on_commit(approval.pk)
+    announce(Event.APPROVAL_REQUESTED, project_id=project.pk, approval_id=approval.pk)
+    return approval
+
+
+@transaction.atomic
+def approval_return(
+    *, project_id: int, by: User, comment: str, at: datetime | None = None
+) -> ApprovalRequest:
+    """The product's owner sends the baseline back to the project manager, saying why."""
+    if not comment.strip():
+        raise ValidationError({"comment": "Say what should change before you approve."})
+    project = _lock_project(project_id)
+    approval = project.approvals.pending().select_for_update().first()
+    if approval is None:
+        raise Refused("No approval is asked for on this project.")
+    approval.status = ApprovalStatus.RETURNED
+    approval.decided_by = by
+    approval.decided_at = at or timezone.now()
+    approval.comment = comment.strip()
+    approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    announce(Event.APPROVAL_RETURNED, project_id=project.pk, approval_id=approval.pk)
+    return approval
+
+
+def approval_email_send(*, approval_id: int) -> bool:
+    """Email the product's owner that a baseline awaits approval: once per request, however
+    often this runs (a task retried, run twice). The claim (notified_at) is committed before
+    the email is sent, so a second run finds it taken; a send that fails gives the claim back
+    and raises, for the task to retry. Not one transaction on purpose: the claim must be seen
+    by other runs while this one talks to the mail server. Returns whether it sent."""
+    claimed = ApprovalRequest.objects.filter(
+        pk=approval_id, status=ApprovalStatus.PENDING, notified_at__isnull=True
+    ).update(notified_at=timezone.now())
+    if not claimed:
+        return False
+    approval = ApprovalRequest.objects.select_related(
+        "project__product__asset__owner", "project__manager", "requested_by"
+    ).get(pk=approval_id)
+    try:
+        message = approval_request_email(approval)
+        if message is not None:
+            message.send()
+    except Exception:
+        ApprovalRequest.objects.filter(pk=approval_id).update(notified_at=None)
+        raise
+    return message is not None
 
 
 # Deliverables -----------------------------------------------------------------------------------
@@ -304,10 +377,19 @@ def deliverable_create(
     )
 
 
+def baseline_holding(deliverable: Deliverable) -> Baseline | None:
+    """The current baseline when it holds the deliverable (its scope was committed)."""
+    return Baseline.objects.filter(
+        project_id=deliverable.project_id, is_current=True, items__deliverable_ref=deliverable.pk
+    ).first()
+
+
 @transaction.atomic
 def deliverable_update(
     *, deliverable_id: int, expected_version: int, by: User, changes: dict
 ) -> Deliverable:
+    """Save a deliverable's fields. Taking one of the current baseline out of scope is refused
+    (ScopeGuarded): it goes through a change request, or deliverable_remove."""
     _lock_project(_project_of(Deliverable, deliverable_id))
     current = lock_for_edit(Deliverable, deliverable_id, expected_version, changes)
     merged = {
@@ -315,6 +397,8 @@ def deliverable_update(
         for f in ("moscow", "in_scope", "start_date", "due_date")
     }
     _check_deliverable(merged)
+    if current.in_scope and not merged["in_scope"] and baseline_holding(current):
+        raise ScopeGuarded(current, delete=False)
     status = changes.get("status", current.status)
     save_edit(current, {**changes, "done_on": _done_on(status, current.done_on)}, by=by)
     return current
@@ -322,8 +406,55 @@ def deliverable_update(
 
 @transaction.atomic
 def deliverable_delete(*, deliverable_id: int, expected_version: int) -> None:
+    """Delete a deliverable; one in scope that the current baseline holds is refused
+    (ScopeGuarded)."""
     _lock_project(_project_of(Deliverable, deliverable_id))
-    lock_for_edit(Deliverable, deliverable_id, expected_version).delete()
+    current = lock_for_edit(Deliverable, deliverable_id, expected_version)
+    if current.in_scope and baseline_holding(current):
+        raise ScopeGuarded(current, delete=True)
+    current.delete()
+
+
+@transaction.atomic
+def deliverable_remove(
+    *,
+    deliverable_id: int,
+    expected_version: int,
+    by: User,
+    reason: str,
+    delete: bool = False,
+    at: datetime | None = None,
+) -> ScopeRemoval:
+    """The product's owner takes a deliverable of the current baseline out of scope (or deletes
+    it) without a change request, saying why: the reason is kept (ScopeRemoval) and shown with
+    the scope's difference from the baseline, which does not move."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why: the reason is kept with the project."})
+    project = _lock_project(_project_of(Deliverable, deliverable_id))
+    owner_id = (
+        Product.objects.filter(pk=project.product_id).values_list("asset__owner_id", flat=True)
+    ).first()
+    if owner_id is None or owner_id != by.pk:
+        raise Refused("Only the owner of the project's product removes scope with a reason.")
+    current = lock_for_edit(Deliverable, deliverable_id, expected_version)
+    baseline = baseline_holding(current)
+    if baseline is None or not current.in_scope:
+        raise Refused(f"“{current.title}” is not in the baselined scope: nothing to guard.")
+    removal = ScopeRemoval.objects.create(
+        project=project,
+        baseline=baseline,
+        deliverable_ref=current.pk,
+        title=current.title,
+        kind=RemovalKind.DELETED if delete else RemovalKind.DESCOPED,
+        reason=reason.strip(),
+        by=by,
+        at=at or timezone.now(),
+    )
+    if delete:
+        current.delete()
+    else:
+        save_edit(current, {"in_scope": False}, by=by)
+    return removal
 
 
 # Milestones -------------------------------------------------------------------------------------
@@ -422,6 +553,19 @@ def milestone_delete(*, milestone_id: int, expected_version: int) -> None:
 # Cost lines -------------------------------------------------------------------------------------
 
 
+FUTURE_ACTUAL = (
+    "An actual amount is recorded once the money is spent: date the line today or earlier, "
+    "or leave the actual empty until then."
+)
+
+
+def _check_actual(actual: Decimal | None, day: date) -> None:
+    """Spent money is dated when it was spent, so spent-to-date is every actual amount and every
+    page reads the same figure (projects.health)."""
+    if actual is not None and day > timezone.localdate():
+        raise ValidationError({"actual": FUTURE_ACTUAL})
+
+
 @transaction.atomic
 def cost_line_create(
     *,
@@ -433,6 +577,7 @@ def cost_line_create(
     date: date,
     actual: Decimal | None = None,
 ) -> CostLine:
+    _check_actual(actual, date)
     _lock_project(project.pk)
     return CostLine.objects.create(
         project=project,
@@ -451,6 +596,7 @@ def cost_line_update(
 ) -> CostLine:
     _lock_project(_project_of(CostLine, cost_line_id))
     row = lock_for_edit(CostLine, cost_line_id, expected_version, changes)
+    _check_actual(changes.get("actual", row.actual), changes.get("date", row.date))
     save_edit(row, changes, by=by)
     return row
 
@@ -507,264 +653,3 @@ def risk_update(*, risk_id: int, expected_version: int, by: User, changes: dict)
 def risk_delete(*, risk_id: int, expected_version: int) -> None:
     _lock_project(_project_of(ProjectRisk, risk_id))
     lock_for_edit(ProjectRisk, risk_id, expected_version).delete()
-
-
-# Change requests --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def change_request_create(
-    *,
-    project_id: int,
-    by: User,
-    title: str,
-    description: str,
-    why: str,
-    value: str = "",
-    roadmap_item: RoadmapItem | None = None,
-    kpi: Kpi | None = None,
-    at: datetime | None = None,
-) -> ChangeRequest:
-    project = _lock_project(project_id)
-    if not project.is_approved:
-        raise Refused("Change requests start once the project has an approved baseline.")
-    if project.status in (ProjectStatus.DONE, ProjectStatus.CANCELLED):
-        raise Refused(f"The project is {project.get_status_display().lower()}.")
-    for obj, name in ((roadmap_item, "roadmap_item"), (kpi, "kpi")):
-        if obj is not None and obj.product_id != project.product_id:
-            raise ValidationError({name: "Choose one of this project's product."})
-    number = (project.change_requests.aggregate(n=Max("number"))["n"] or 0) + 1
-    request = ChangeRequest.objects.create(
-        project=project,
-        number=number,
-        title=title,
-        description=description,
-        why=why,
-        value=value,
-        roadmap_item=roadmap_item,
-        kpi=kpi,
-        requested_by=by,
-        requested_at=at or timezone.now(),
-    )
-    announce(Event.CHANGE_REQUEST_RAISED, change_request_id=request.pk)
-    return request
-
-
-def _lock_open_request(request_id: int) -> tuple[Project, ChangeRequest]:
-    project_id = ChangeRequest.objects.values_list("project_id", flat=True).get(pk=request_id)
-    project = _lock_project(project_id)
-    request = ChangeRequest.objects.select_for_update().get(pk=request_id)
-    if request.status != ChangeStatus.OPEN:
-        raise Refused(f"{request.code} is already {request.get_status_display().lower()}.")
-    return project, request
-
-
-def _check_option_impact(project: Project, deadline_days: int, budget_amount: Decimal) -> None:
-    errors = {}
-    if project.deadline + timedelta(days=deadline_days) <= project.start_date:
-        errors["deadline_days"] = "The deadline would fall on or before the project's start."
-    if project.budget + budget_amount < 0:
-        errors["budget_amount"] = "The budget would become negative."
-    if errors:
-        raise ValidationError(errors)
-
-
-def _check_descopes(request: ChangeRequest, descopes: list[Deliverable]) -> None:
-    if any(d.project_id != request.project_id for d in descopes):
-        raise ValidationError({"descopes": "Choose deliverables of this project."})
-
-
-@transaction.atomic
-def change_option_create(
-    *,
-    request_id: int,
-    by: User,
-    title: str,
-    description: str = "",
-    scope_impact: str = "",
-    adds: str = "",
-    descopes: list[Deliverable] | tuple = (),
-    deadline_days: int = 0,
-    budget_amount: Decimal = Decimal(0),
-    at: datetime | None = None,
-) -> ChangeOption:
-    project, request = _lock_open_request(request_id)
-    _check_option_impact(project, deadline_days, budget_amount)
-    _check_descopes(request, list(descopes))
-    used = set(request.options.values_list("label", flat=True))
-    label = next((c for c in string.ascii_uppercase if c not in used), None)
-    if label is None:
-        raise Refused("A request has at most 26 options.")
-    option = ChangeOption.objects.create(
-        request=request,
-        label=label,
-        title=title,
-        description=description,
-        scope_impact=scope_impact,
-        adds=adds,
-        deadline_days=deadline_days,
-        budget_amount=budget_amount,
-        created_by=by,
-        created_at=at or timezone.now(),
-        updated_by=by,
-    )
-    option.descopes.set(descopes)
-    return option
-
-
-@transaction.atomic
-def change_option_update(
-    *,
-    option_id: int,
-    expected_version: int,
-    by: User,
-    changes: dict,
-    descopes: list[Deliverable] | None = None,
-) -> ChangeOption:
-    request_id = ChangeOption.objects.values_list("request_id", flat=True).get(pk=option_id)
-    project, request = _lock_open_request(request_id)
-    submitted = changes if descopes is None else {**changes, "descopes": descopes}
-    option = lock_for_edit(ChangeOption, option_id, expected_version, submitted)
-    _check_option_impact(
-        project,
-        changes.get("deadline_days", option.deadline_days),
-        changes.get("budget_amount", option.budget_amount),
-    )
-    save_edit(option, changes, by=by)
-    if descopes is not None:
-        _check_descopes(request, descopes)
-        option.descopes.set(descopes)
-    return option
-
-
-@transaction.atomic
-def change_option_delete(*, option_id: int, expected_version: int) -> None:
-    request_id = ChangeOption.objects.values_list("request_id", flat=True).get(pk=option_id)
-    _lock_open_request(request_id)
-    option = lock_for_edit(ChangeOption, option_id, expected_version)
-    option.descopes.clear()
-    option.delete()
-
-
-@transaction.atomic
-def change_request_withdraw(
-    *, request_id: int, by: User, at: datetime | None = None
-) -> ChangeRequest:
-    _project, request = _lock_open_request(request_id)
-    request.status = ChangeStatus.WITHDRAWN
-    request.withdrawn_at = at or timezone.now()
-    request.save(update_fields=["status", "withdrawn_at"])
-    return request
-
-
-@transaction.atomic
-def change_request_decide(
-    *,
-    request_id: int,
-    by: User,
-    rationale: str,
-    option_id: int | None,
-    option_version: int | None = None,
-    at: datetime | None = None,
-) -> ChangeDecision:
-    """Record the decision and, for an accepted option, apply it and move the baseline.
-
-    One transaction, with the project and the request locked (in that order): the project's
-    deadline and budget move by the option's impact, its added deliverables are created in
-    scope, its descoped ones leave the scope, the current baseline is retired and the next one
-    written from it with the same changes. A second decision, or a decision on a withdrawn or
-    rejected request, is refused here and, failing that, by the database (one decision per
-    request; a trigger accepts decisions only on open requests).
-    """
-    if not rationale.strip():
-        raise ValidationError({"rationale": "Say why: the decision is recorded with its reason."})
-    project, request = _lock_open_request(request_id)
-    now = at or timezone.now()
-    if option_id is None:
-        decision = ChangeDecision.objects.create(
-            request=request,
-            outcome=DecisionOutcome.REJECTED,
-            rationale=rationale,
-            decided_by=by,
-            decided_at=now,
-        )
-        request.status = ChangeStatus.REJECTED
-        request.save(update_fields=["status"])
-        announce(Event.CHANGE_REQUEST_DECIDED, change_request_id=request.pk)
-        return decision
-
-    option = ChangeOption.objects.filter(request=request, pk=option_id).first()
-    if option is None:
-        raise ValidationError({"option": "Choose one of this request's options."})
-    if option_version is not None and option.version != option_version:
-        raise StaleEdit(option)
-    _check_option_impact(project, option.deadline_days, option.budget_amount)
-
-    decision = ChangeDecision.objects.create(
-        request=request,
-        outcome=DecisionOutcome.ACCEPTED,
-        option=option,
-        rationale=rationale,
-        decided_by=by,
-        decided_at=now,
-    )
-    request.status = ChangeStatus.ACCEPTED
-    request.save(update_fields=["status"])
-
-    shift = timedelta(days=option.deadline_days)
-    save_edit(
-        project,
-        {"deadline": project.deadline + shift, "budget": project.budget + option.budget_amount},
-        by=by,
-    )
-
-    descoped = list(option.descopes.filter(project=project))
-    Deliverable.objects.filter(pk__in=[d.pk for d in descoped]).update(
-        in_scope=False, version=F("version") + 1, updated_by=by, updated_at=now
-    )
-    added = [
-        Deliverable.objects.create(
-            project=project,
-            title=title[:200],
-            description=f"Added by {request.code}, option {option.label}: {option.title}",
-            due_date=project.deadline,
-            roadmap_item=request.roadmap_item,
-            updated_by=by,
-        )
-        for title in option.added_titles
-    ]
-
-    previous = Baseline.objects.select_for_update().get(project=project, is_current=True)
-    Baseline.objects.filter(pk=previous.pk).update(is_current=False)
-    baseline = Baseline.objects.create(
-        project=project,
-        number=previous.number + 1,
-        kind=BaselineKind.CHANGE,
-        decision=decision,
-        is_current=True,
-        start_date=previous.start_date,
-        deadline=previous.deadline + shift,
-        budget=previous.budget + option.budget_amount,
-        currency=previous.currency,
-        created_by=by,
-        created_at=now,
-    )
-    removed = {d.pk for d in descoped}
-    kept = [item for item in previous.items.all() if item.deliverable_ref not in removed]
-    BaselineItem.objects.bulk_create(
-        [
-            BaselineItem(
-                baseline=baseline,
-                deliverable_ref=item.deliverable_ref,
-                title=item.title,
-                moscow=item.moscow,
-                estimate_days=item.estimate_days,
-                due_date=item.due_date,
-            )
-            for item in kept
-        ]
-    )
-    _snapshot_items(baseline, added)
-    announce(Event.CHANGE_REQUEST_DECIDED, change_request_id=request.pk)
-    announce(Event.BASELINE_CREATED, project_id=project.pk, baseline_id=baseline.pk)
-    return decision
