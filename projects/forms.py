@@ -24,7 +24,7 @@ from projects.models import (
     RiskCategory,
     RiskStatus,
 )
-from projects.services import OptionItem
+from projects.services import FUTURE_ACTUAL, OptionItem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -254,6 +254,13 @@ class CostLineForm(VersionedForm):
         if not value:
             raise forms.ValidationError("Say what the cost is for.")
         return value
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        if data.get("actual") is not None and day and day > timezone.localdate():
+            self.add_error("actual", FUTURE_ACTUAL)
+        return data
 
 
 LEVEL_CHOICES = [(n, str(n)) for n in range(1, 6)]

@@ -3,6 +3,7 @@ and the cost line's pages."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -13,7 +14,14 @@ from projects import services
 from projects.access import ProjectAccess, get_project, get_project_for_edit
 from projects.forms import CostLineForm
 from projects.health import Costs
-from projects.views.editing import delete_item, edit_item, invalid, item_page, saved
+from projects.views.editing import (
+    attach_errors,
+    delete_item,
+    edit_item,
+    invalid,
+    item_page,
+    saved,
+)
 from roleplan.http import HttpRequest
 
 
@@ -74,13 +82,17 @@ def cost_add(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "projects/item_form.html", {**page, "form": form})
     form = CostLineForm(request.POST, creating=True)
     if form.is_valid():
-        services.cost_line_create(project=access.project, by=request.user, **form.cleaned_data)
-        return saved(
-            request,
-            region=lambda: budget_region(request, access),
-            url=page["back_url"],
-            message="Cost line added.",
-        )
+        try:
+            services.cost_line_create(project=access.project, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return saved(
+                request,
+                region=lambda: budget_region(request, access),
+                url=page["back_url"],
+                message="Cost line added.",
+            )
     return invalid(
         request,
         region=lambda: budget_region(request, access, status=422, cost_form=form),
