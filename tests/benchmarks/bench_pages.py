@@ -2,8 +2,9 @@
 
 One run (`make bench`, or `.venv/bin/python tests/benchmarks/bench_pages.py`):
 
-1. installs wrk when it is missing, and Redmine (Debian's redmine, redmine-pgsql, puma) when
-   root (otherwise it says what to run); the machine's other databases are left alone;
+1. installs wrk and Chromium when they are missing, and Redmine (Debian's redmine,
+   redmine-pgsql, puma) when root (otherwise it says what to run); the machine's other
+   databases are left alone;
 2. creates the PostgreSQL database `roleplan_bench`, migrates, seeds the demo, counts the
    queries of every page (pages_catalogue.py: every page a manager reaches from the
    navigation) with Django's test client, adds the large data set (pages_data.py: a 200-item
@@ -17,8 +18,8 @@ One run (`make bench`, or `.venv/bin/python tests/benchmarks/bench_pages.py`):
 5. three times (BENCH_RUNS): the bare Django view and base.html (references), each pair of
    roleplan page and Redmine page one after the other (the order flips every run), then every
    other page; each with wrk, 4 connections, a warm-up and BENCH_DURATION seconds (longer for
-   a page too slow to answer 40 times in that: at most 4×); CPU per request of each server and
-   of its PostgreSQL backends from /proc;
+   a page too slow to answer 40 times in that: at most 4×, or 30 s), then a wait until both servers
+   are idle again; CPU per request of each server and of its PostgreSQL backends from /proc;
 6. loads each paired page in Chromium (median of 5 warm-cache loads; pages_browser.py);
 7. adds the scale data (a roadmap of 1,000 and of 5,000 items, a project with 2,000
    deliverables, the registry at 50,000 assets), counts the queries again and measures those
@@ -30,7 +31,7 @@ One run (`make bench`, or `.venv/bin/python tests/benchmarks/bench_pages.py`):
 Environment (all optional):
   BENCH_DURATION=10 seconds per measurement; BENCH_WARMUP=2; BENCH_RUNS=3
   BENCH_PAGES=board,edit    only these roleplan pages (keys in pages_catalogue.py), with their
-                            Redmine pairs; RESULTS.md is then left alone
+                            Redmine pairs and scale rows; RESULTS.md is then left alone
   BENCH_PEER=0              no Redmine (no pairs); BENCH_SCALE=0 no scale rows;
   BENCH_BROWSER=0           no Chromium loads; BENCH_EVERY=0 only the pairs, not every page
   BENCH_NO_RESULTS=1        leave RESULTS.md alone (quick runs)
@@ -40,7 +41,8 @@ Environment (all optional):
   BENCH_SLOW_LIMIT=5         a page (not of a pair) whose one request alone takes longer is
                             not load-tested; its row fails and says how long it took
   BENCH_GUNICORN_EXTRA="..." more gunicorn options (experiments only)
-Everything targets 127.0.0.1 and stops by itself.
+Everything targets 127.0.0.1 and stops by itself. A full run takes about an hour on a busy
+2-CPU machine (57 min on 2026-12-07); `BENCH_DURATION=3 BENCH_RUNS=1` about a third of that.
 """
 
 from __future__ import annotations
@@ -517,9 +519,10 @@ def main() -> int:
 
         facts = machine(bool(pairs))
         intro = (
-            f"Command: `{COMMAND}`. Median of {len(runs)} runs; each measurement {DURATION:g} s "
+            f"Command: `{COMMAND}`. Median of {len(runs)} run{'s' if len(runs) > 1 else ''}; "
+            f"each measurement {DURATION:g} s "
             f"after a {WARMUP:g} s warm-up (longer for a page that answers fewer than "
-            f"{MIN_REQUESTS} times in that, at most 4×), wrk with {CONNECTIONS} connections "
+            f"{MIN_REQUESTS} times in that, at most 4× or 30 s), wrk with {CONNECTIONS} connections "
             f"from a second process. gunicorn and puma both {WORKERS} workers × {THREADS} "
             "threads, production settings, PostgreSQL on the same machine. CPU ms/req is the "
             "server's processes + the PostgreSQL backends of its database, from /proc. Method "

@@ -263,7 +263,7 @@ def measure(tool: str, target: Target, *, seconds: float, warmup: float, min_req
     """A warm-up, then a measured run of `seconds`, longer for a slow page so that it still
     answers about `min_requests` times (p99 needs samples) and lasts at least five of its
     slowest answers (wrk counts only the answers that arrive within its run): at most
-    4 × `seconds`."""
+    4 × `seconds` (30 s for a page that gave no answer in its warm-ups)."""
     if target.refresh:
         target.specs = target.refresh()
     if warmup:
@@ -273,7 +273,9 @@ def measure(tool: str, target: Target, *, seconds: float, warmup: float, min_req
         rate = warm["requests"] / max(warm["duration_us"] / 1e6, 0.001)
         slowest = warm["max_us"] / 1e6 if warm["requests"] else 4 * seconds
         wanted = max(seconds, min_requests / max(rate, 0.01), 5 * slowest)
-        seconds = min(4 * seconds, wanted)
+        # at least 30 s for a page that gave no answer at all in its warm-ups (a Gantt chart on
+        # a busy machine): a pair needs both sides' figures
+        seconds = min(max(4 * seconds, 30 if not warm["requests"] else 0), wanted)
         # Answers still in flight when wrk stopped are still being served: let them land
         # (a write's would otherwise race the next run's first write on the same row).
         target.server.wait_idle()
