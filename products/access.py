@@ -5,7 +5,9 @@ Products are not secret inside the company: every signed-in user may view them (
 how the rest of the company learns what is coming). So an unknown slug or id is a 404, and a
 signed-in user who may only view gets 403 on every change. The product's owner (its product
 manager), staff, and the editors the owner named may change it; only the owner and staff may
-change who the editors are.
+change who the editors are. Registering a new product needs the planner permission
+(PLANNER_PERMISSION, declared on the ownership registry's Asset, shared with projects: use
+`can_plan` / `check_can_plan`), which staff have too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,28 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 
-from products.models import Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
+from products.models import Hypothesis, Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
+
+# The planner permission: who may register products (and start projects).
+PLANNER_PERMISSION = "ownership.plan"
+PLANNER_REFUSAL = (
+    "Registering a product needs the planner permission, which your account does not have. "
+    "Staff grant it in the admin (Users, or a group: “Ownership registry | asset | Can create "
+    "products and projects”); the product and project managers usually have it."
+)
+
+
+def can_plan(user: User) -> bool:
+    """Whether `user` may register products (and start projects): the planner permission, or
+    staff (who may grant it to themselves anyway)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_staff or user.has_perm(PLANNER_PERMISSION)
+
+
+def check_can_plan(user: User) -> None:
+    if not can_plan(user):
+        raise PermissionDenied(PLANNER_REFUSAL)
 
 
 def can_manage_editors(user: User, product: Product) -> bool:
@@ -102,3 +125,23 @@ def get_item_for_edit(user: User, slug: str, item_id: int) -> tuple[Product, Roa
     if not product.can_edit:
         raise PermissionDenied("Only the product's owner, its editors and staff may change it.")
     return product, item
+
+
+def get_hypothesis_for_view(
+    user: User, slug: str, hypothesis_id: int
+) -> tuple[Product, Hypothesis]:
+    product = get_product_for_view(user, slug)
+    hypothesis = get_object_or_404(
+        Hypothesis.objects.select_related("kpi", "updated_by"), pk=hypothesis_id, product=product
+    )
+    return product, hypothesis
+
+
+def get_hypothesis_for_edit(
+    user: User, slug: str, hypothesis_id: int
+) -> tuple[Product, Hypothesis]:
+    product = get_product_for_edit(user, slug)
+    hypothesis = get_object_or_404(
+        Hypothesis.objects.select_related("kpi"), pk=hypothesis_id, product=product
+    )
+    return product, hypothesis

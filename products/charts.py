@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from roleplan.numbers import quantity
+
 WIDTH = 280
 HEIGHT = 90
 PAD_X = 6
@@ -26,7 +28,7 @@ class Point:
 class KpiChart:
     width: int
     height: int
-    baseline_y: float
+    baseline_y: float | None
     target_y: float
     points: list[Point]
 
@@ -41,13 +43,14 @@ class KpiChart:
 
 def kpi_chart(
     *,
-    baseline: Decimal,
+    baseline: Decimal | None,
     target: Decimal,
     unit: str,
     due_date: date | None,
     measurements: list[tuple[date, Decimal]],
 ) -> KpiChart:
-    values = [v for _, v in measurements] + [baseline, target]
+    has_baseline = baseline is not None
+    values = [v for _, v in measurements] + [target] + ([baseline] if has_baseline else [])
     low, high = min(values), max(values)
     span = (high - low) or Decimal(1)
     # The time axis spans the measurements; the due date is written next to the chart.
@@ -61,5 +64,5 @@ def kpi_chart(
     def x(when: date) -> float:
         return PAD_X + (when - first).days / days * (WIDTH - 2 * PAD_X)
 
-    points = [Point(x(d), y(v), f"{d:%d %b %Y}: {v.normalize():f}{unit}") for d, v in measurements]
-    return KpiChart(WIDTH, HEIGHT, y(baseline), y(target), points)
+    points = [Point(x(d), y(v), f"{d:%d %b %Y}: {quantity(v, unit)}") for d, v in measurements]
+    return KpiChart(WIDTH, HEIGHT, y(baseline) if has_baseline else None, y(target), points)

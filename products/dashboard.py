@@ -21,5 +21,6 @@ def dashboard_context(user) -> dict:
     for product in products:
         product.is_owner = product.asset.owner_id == user.pk
         for kpi in product.dashboard_kpis:
+            kpi.product = product  # the due date may count from the product's launch
             kpi.progress_pct = kpi.progress(kpi.latest_value)
     return {"my_products": products}

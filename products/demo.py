@@ -16,6 +16,8 @@ from products import services
 from products.models import (
     Direction,
     Horizon,
+    Hypothesis,
+    HypothesisStatus,
     Kpi,
     KpiMeasurement,
     Product,
@@ -24,8 +26,10 @@ from products.models import (
     RiskCategory,
     RiskStatus,
     RoadmapItem,
+    Scoring,
     Stage,
     Status,
+    TargetKind,
 )
 from roleplan.ownership.demo import DemoUsers
 from roleplan.ownership.models import Asset
@@ -73,6 +77,8 @@ PRODUCTS = {
         "needs": "- Segments on purchase history\n- Journeys triggered by shop events\n"
         "- 2 million emails an hour on peak days\n- Consent kept per customer",
         "editors": ["dana.kim"],
+        # The product manager thinks in reach (customers emailed a quarter): RICE.
+        "scoring": Scoring.RICE,
     },
     "crm": {
         "kind": ProductKind.SOLUTION,
@@ -88,30 +94,34 @@ PRODUCTS = {
         "needs": "- See every touchpoint of a deal\n- Call without leaving the CRM\n"
         "- Know where the funnel leaks",
         "editors": ["product.manager"],
+        # A small team deciding fast, with few reliable reach figures: ICE.
+        "scoring": Scoring.ICE,
     },
 }
 
-# name, unit, baseline, target, direction, due (days after launch), measurements
-# (days before the seed, value).
+# name, unit, baseline, (target kind, stated target), direction, due ("3m": months after the
+# product's launch, or days after the seed), measurements (days before the seed, value).
+# DESIGN.md's KPI, "repurchase rate +6% within 3 months of launch", is +6 percentage points:
+# from 18 % to 24 % (a relative +6 % of 18 % would be 19.1 %, not what the case means).
 KPIS = {
     "email-marketing-platform": [
         (
             "Repurchase rate",
             "%",
             "18",
-            "24",
+            (TargetKind.POINTS, "6"),
             Direction.UP,
-            91,
+            "3m",
             [(150, "17.8"), (120, "18.2"), (90, "17.9"), (60, "18.0"), (30, "18.4")],
         ),
         (
-            "Unsubscribe rate per campaign",
-            "%",
-            "0.6",
-            "0.4",
+            "Unsubscribes per 1,000 emails",
+            "",
+            "6",
+            (TargetKind.PERCENT, "-25"),
             Direction.DOWN,
-            91,
-            [(90, "0.62"), (60, "0.60"), (30, "0.57")],
+            "3m",
+            [(90, "6.2"), (60, "6.0"), (30, "5.7")],
         ),
     ],
     "crm": [
@@ -119,7 +129,7 @@ KPIS = {
             "Lead-to-deal conversion",
             "%",
             "12",
-            "16",
+            (TargetKind.ABSOLUTE, "16"),
             Direction.UP,
             180,
             [(120, "11.5"), (90, "12.0"), (60, "12.8"), (30, "13.1")],
@@ -128,7 +138,7 @@ KPIS = {
             "Hours to first contact",
             " h",
             "26",
-            "4",
+            (TargetKind.ABSOLUTE, "4"),
             Direction.DOWN,
             120,
             [(120, "26"), (90, "22"), (60, "18"), (30, "15")],
@@ -165,10 +175,6 @@ ITEMS = {
                 "audience": "Signed-in customers with marketing consent.",
                 "requirements": "Reminder after 2 hours and 24 hours; stop when they buy.",
                 "success_metric": "Repurchase rate +2 points among reminded customers.",
-                "hypothesis": "We believe a reminder within two hours brings back one in ten "
-                "abandoned carts.",
-                "action": "Send the 2-hour reminder to half of the abandoned carts for 4 weeks.",
-                "data": "Orders within 7 days, reminded vs not reminded.",
             },
         ),
         (
@@ -198,9 +204,6 @@ ITEMS = {
             (8, 4, 3),
             {
                 "problem": "Newsletters show everyone the same products.",
-                "hypothesis": "We believe recommendations based on past orders lift clicks by 30%.",
-                "action": "Pilot on the weekly newsletter for one category.",
-                "data": "Click-through and orders per email, pilot vs control.",
             },
         ),
         (
@@ -216,7 +219,7 @@ ITEMS = {
             "Preference centre and one-click unsubscribe",
             Horizon.NEXT,
             Status.PLANNED,
-            "Unsubscribe rate per campaign",
+            "Unsubscribes per 1,000 emails",
             (200000, "0.50", 100, "1.5"),
             (5, 8, 8),
             {},
@@ -307,6 +310,52 @@ ITEMS = {
     ],
 }
 
+# Hypotheses (HADI): belief, action, KPI name, metric, items (titles), status, insight. A
+# concluded one is concluded through the service, so its items' confidence and history show it.
+HYPOTHESES = {
+    "email-marketing-platform": [
+        (
+            "We believe a reminder within two hours brings back one in ten abandoned carts.",
+            "Send the 2-hour reminder to half of the abandoned carts for 4 weeks.",
+            "Repurchase rate",
+            "Orders within 7 days, reminded vs not reminded.",
+            ["Abandoned-cart journeys (Feature ABC)"],
+            HypothesisStatus.RUNNING,
+            "",
+        ),
+        (
+            "We believe recommendations based on past orders lift clicks by 30%.",
+            "Pilot on the weekly newsletter for one category.",
+            "Repurchase rate",
+            "Click-through and orders per email, pilot vs control.",
+            ["Personalised product recommendations (Feature XYZ)"],
+            HypothesisStatus.PROPOSED,
+            "",
+        ),
+        (
+            "We believe customers who buy consumables come back when reminded before they run out.",
+            "Email a replenishment reminder to 5,000 buyers of consumables, 25 days after "
+            "their order.",
+            "Repurchase rate",
+            "",
+            ["Post-purchase replenishment reminders"],
+            HypothesisStatus.VALIDATED,
+            "Reminded buyers reordered 1.4 times as often within 30 days as the control group.",
+        ),
+    ],
+    "crm": [
+        (
+            "We believe reps log more calls when they can call from the deal page.",
+            "Give ten reps in-CRM calling for a month.",
+            "Hours to first contact",
+            "Calls logged per rep and week.",
+            ["Audio and video calls from the deal page"],
+            HypothesisStatus.INVALIDATED,
+            "Reps kept calling from their phones: logged calls did not change.",
+        ),
+    ],
+}
+
 # title, category, probability, impact, mitigation, owner, status, review in days
 RISKS = {
     "email-marketing-platform": [
@@ -373,6 +422,8 @@ def seed_products(users: DemoUsers, assets: dict[str, Asset]) -> dict[str, Produ
     for slug, spec in PRODUCTS.items():
         asset = assets[slug]
         texts = {k: v for k, v in spec.items() if k != "editors"}
+        if slug == "email-marketing-platform":
+            texts["launch_date"] = launch  # the replacement's go-live, before Black Friday
         product, _ = Product.objects.get_or_create(
             asset=asset, defaults={**texts, "updated_by": asset.owner}
         )
@@ -380,16 +431,19 @@ def seed_products(users: DemoUsers, assets: dict[str, Asset]) -> dict[str, Produ
         products[slug] = product
 
         kpis: dict[str, Kpi] = {}
-        for name, unit, baseline, target, direction, due, measured in KPIS[slug]:
+        for name, unit, baseline, (kind, target), direction, due, measured in KPIS[slug]:
+            in_months = isinstance(due, str)
             kpi, created = Kpi.objects.get_or_create(
                 product=product,
                 name=name,
                 defaults={
                     "unit": unit,
                     "baseline": Decimal(baseline),
-                    "target": Decimal(target),
+                    "target_kind": kind,
+                    "target_value": Decimal(target),
                     "direction": direction,
-                    "due_date": launch + timedelta(days=due),
+                    "due_months": int(due.removesuffix("m")) if in_months else None,
+                    "due_date": None if in_months else today + timedelta(days=due),
                     "updated_by": asset.owner,
                 },
             )
@@ -427,6 +481,8 @@ def seed_products(users: DemoUsers, assets: dict[str, Asset]) -> dict[str, Produ
                 **texts,
             )
 
+        seed_hypotheses(product, kpis, HYPOTHESES[slug])
+
         for title, category, probability, impact, mitigation, owner, status, review in RISKS[slug]:
             ProductRisk.objects.get_or_create(
                 product=product,
@@ -443,3 +499,30 @@ def seed_products(users: DemoUsers, assets: dict[str, Asset]) -> dict[str, Produ
                 },
             )
     return products
+
+
+def seed_hypotheses(product: Product, kpis: dict[str, Kpi], specs: list[tuple]) -> None:
+    """The product's hypotheses, each created once (found by its belief); a concluded one is
+    concluded through the service, which raises or lowers its items' confidence."""
+    by = product.asset.owner
+    items = {item.title: item for item in RoadmapItem.objects.filter(product=product)}
+    for belief, action, kpi_name, metric, titles, status, insight in specs:
+        if Hypothesis.objects.filter(product=product, hypothesis=belief).exists():
+            continue
+        hypothesis = services.hypothesis_create(
+            product=product,
+            by=by,
+            hypothesis=belief,
+            action=action,
+            kpi=kpis.get(kpi_name),
+            metric=metric,
+            items=[items[title] for title in titles if title in items],
+        )
+        if status != HypothesisStatus.PROPOSED:
+            services.hypothesis_set_status(
+                hypothesis_id=hypothesis.pk,
+                version=hypothesis.version,
+                by=by,
+                status=status,
+                insight=insight,
+            )

@@ -16,12 +16,15 @@ from django.utils.text import slugify
 from products.models import (
     Direction,
     Horizon,
+    Hypothesis,
+    HypothesisStatus,
     Kpi,
     KpiMeasurement,
     Product,
     ProductRisk,
     RoadmapItem,
     Status,
+    TargetKind,
 )
 from roleplan.ownership.models import Asset, AssetKind
 from roleplan.people import display_name
@@ -38,6 +41,9 @@ SORT_KEYS = {
     "impact": "desc",
     "confidence": "desc",
     "effort": "asc",
+    "ice_impact": "desc",
+    "ice_confidence": "desc",
+    "ice_ease": "desc",
 }
 # The Move… menu: one step up or down the column as shown, or to another horizon.
 MOVE_CHOICES = [
@@ -61,7 +67,22 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class VersionedForm(forms.ModelForm):
+    """An edit form carrying the version it was loaded at.
+
+    It works on a copy of the row: validating a ModelForm writes the input into its instance,
+    and the page around the form (its heading, a conflict's "saved" side) must keep showing the
+    row as saved, not what was typed."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get("instance") is not None:
+            kwargs["instance"] = copy.copy(kwargs["instance"])
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            value = self.initial.get(name)
+            if isinstance(field, forms.DecimalField) and isinstance(value, Decimal):
+                self.initial[name] = f"{value.normalize():f}"  # 18, not 18.0000
 
     def changes(self) -> dict:
         """The submitted values that differ from the row as loaded, for the service: what
@@ -126,8 +147,11 @@ class ProductCreateForm(forms.ModelForm):
 class ProductForm(VersionedForm):
     class Meta:
         model = Product
-        fields = ["kind", "stage", *TEXTS]
-        widgets = small_textareas(TEXTS, rows=5)
+        fields = ["kind", "stage", "scoring", "launch_date", *TEXTS]
+        widgets = {
+            **small_textareas(TEXTS, rows=5),
+            "launch_date": forms.DateInput(attrs={"type": "date"}),
+        }
         help_texts = dict.fromkeys(TEXTS, MARKDOWN_HELP)
 
 
@@ -150,14 +174,35 @@ class EditorForm(forms.Form):
 class KpiForm(VersionedForm):
     class Meta:
         model = Kpi
-        fields = ["name", "unit", "baseline", "target", "direction", "due_date"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        fields = [
+            "name",
+            "unit",
+            "direction",
+            "baseline",
+            "target_kind",
+            "target_value",
+            "due_date",
+            "due_months",
+        ]
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "target_kind": forms.RadioSelect,
+            "baseline": forms.NumberInput(attrs={"step": "any"}),
+            "target_value": forms.NumberInput(attrs={"step": "any"}),
+            "due_months": forms.NumberInput(attrs={"min": 1, "max": 60}),
+        }
 
     def __init__(self, *args, product: Product, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.product = product
         if self.instance.pk is None:
             del self.fields["version"]
+        if product.launch_date is None:
+            self.fields[
+                "due_months"
+            ].help_text = (
+                "“Within 3 months of launch”: set the product's launch date to count from."
+            )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -167,17 +212,33 @@ class KpiForm(VersionedForm):
         return name
 
     def clean(self) -> dict:
+        """The rules of the table's check constraints, said next to the field to change."""
         data = super().clean()
-        baseline, target, direction = (
-            data.get("baseline"),
-            data.get("target"),
-            data.get("direction"),
-        )
-        if baseline is not None and target is not None and direction:
-            if direction == Direction.UP and target <= baseline:
-                self.add_error("target", "Higher is better: the target must be above the baseline.")
-            if direction == Direction.DOWN and target >= baseline:
-                self.add_error("target", "Lower is better: the target must be below the baseline.")
+        baseline, value = data.get("baseline"), data.get("target_value")
+        kind, direction = data.get("target_kind"), data.get("direction")
+        if data.get("due_date") and data.get("due_months"):
+            self.add_error("due_months", "Give a due date or a number of months, not both.")
+        if kind in (TargetKind.POINTS, TargetKind.PERCENT) and baseline is None:
+            self.add_error("baseline", "A target stated as a change needs the baseline.")
+        if kind == TargetKind.PERCENT and baseline == 0:
+            self.add_error("baseline", "A percentage of a zero baseline changes nothing.")
+        if kind == TargetKind.PERCENT and value is not None and value <= -100:
+            self.add_error("target_value", "A KPI cannot fall by 100 % or more.")
+        if value is None or not direction or kind is None:
+            return data
+        up = direction == Direction.UP
+        if kind == TargetKind.ABSOLUTE and baseline is not None:
+            if up and value <= baseline:
+                self.add_error("target_value", "Higher is better: aim above the baseline.")
+            if not up and value >= baseline:
+                self.add_error("target_value", "Lower is better: aim below the baseline.")
+        if kind != TargetKind.ABSOLUTE:
+            if up and value <= 0:
+                self.add_error("target_value", "Higher is better: the change must be positive.")
+            if not up and value >= 0:
+                self.add_error(
+                    "target_value", "Lower is better: the change must be negative, e.g. -2."
+                )
         return data
 
     def _post_clean(self) -> None:
@@ -245,31 +306,28 @@ ITEM_FORM_FIELDS = [
     "audience",
     "requirements",
     "success_metric",
-    "hypothesis",
-    "action",
-    "data",
-    "insight",
 ]
 ITEM_WIDGETS = {
-    **small_textareas(
-        [
-            "problem",
-            "audience",
-            "requirements",
-            "success_metric",
-            "hypothesis",
-            "action",
-            "data",
-            "insight",
-        ],
-        rows=3,
-    ),
+    **small_textareas(["problem", "audience", "requirements", "success_metric"], rows=3),
     "reach": forms.NumberInput(attrs={"min": 0, "step": 1}),
     "effort": forms.NumberInput(attrs={"min": "0.01", "step": "0.01"}),
     "ice_impact": forms.NumberInput(attrs={"min": 1, "max": 10}),
     "ice_confidence": forms.NumberInput(attrs={"min": 1, "max": 10}),
     "ice_ease": forms.NumberInput(attrs={"min": 1, "max": 10}),
 }
+RICE_INPUTS = ["reach", "impact", "confidence", "effort"]
+ICE_INPUTS = ["ice_impact", "ice_confidence", "ice_ease"]
+
+
+def unused_inputs(product: Product) -> list[str]:
+    """The score inputs of the method(s) the product does not use: its forms leave them out
+    (and their saved values alone)."""
+    return [
+        *([] if product.uses_rice else RICE_INPUTS),
+        *([] if product.uses_ice else ICE_INPUTS),
+    ]
+
+
 # Fields that are edited in place on the board and in the table (CardForm).
 CARD_FIELDS = [
     "title",
@@ -295,6 +353,8 @@ class RoadmapItemForm(VersionedForm):
 
     def __init__(self, *args, product: Product, kpis: list[Kpi] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        for name in unused_inputs(product):
+            del self.fields[name]
         if "kpi" in self.fields:
             field = self.fields["kpi"]
             field.queryset = Kpi.objects.filter(product=product)
@@ -316,14 +376,17 @@ class CardForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, data=None, *, item: RoadmapItem, kpis: list[Kpi]) -> None:
+    def __init__(self, data=None, *, item: RoadmapItem, kpis: list[Kpi], product: Product) -> None:
+        unused = unused_inputs(product)
+        self.names = [name for name in CARD_FIELDS if name not in unused]
         initial = {
-            name: RoadmapItem._meta.get_field(name).value_from_object(item) for name in CARD_FIELDS
+            name: RoadmapItem._meta.get_field(name).value_from_object(item) for name in self.names
         }
-        initial["effort"] = f"{Decimal(item.effort).normalize():f}"  # 4, not 4.00
+        if "effort" in initial:
+            initial["effort"] = f"{Decimal(item.effort).normalize():f}"  # 4, not 4.00
         initial["version"] = item.version
         super().__init__(data, prefix=f"item{item.pk}", auto_id="%s", initial=initial)
-        for name in CARD_FIELDS:
+        for name in self.names:
             self.fields[name] = copy.deepcopy(CARD_BASE_FIELDS[name])
             self.fields[name].help_text = ""  # the compact editor has no room for help lines
         # The product's KPIs, loaded by the page, are the choices: a chosen one is looked up
@@ -340,8 +403,8 @@ class CardForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name in CARD_FIELDS:
-            if name in cleaned and name != "kpi":
+        for name in self.names:
+            if name in cleaned and name != "kpi" and cleaned[name] is not None:
                 try:
                     RoadmapItem._meta.get_field(name).run_validators(cleaned[name])
                 except forms.ValidationError as error:
@@ -353,7 +416,7 @@ class CardForm(forms.Form):
     def changes(self) -> dict:
         """The submitted values that differ from the item as loaded, for the service: what a
         save writes, and what a conflict compares."""
-        return {name: self.cleaned_data[name] for name in CARD_FIELDS if name in self.changed_data}
+        return {name: self.cleaned_data[name] for name in self.names if name in self.changed_data}
 
 
 CARD_BASE_FIELDS = forms.modelform_factory(
@@ -386,6 +449,69 @@ class MoveForm(forms.Form):
         return data
 
 
+class HypothesisForm(VersionedForm):
+    """A hypothesis's HADI texts, its KPI and the items it is about; its status changes through
+    HypothesisStatusForm (the service that concludes it also changes the items)."""
+
+    class Meta:
+        model = Hypothesis
+        fields = ["hypothesis", "action", "kpi", "metric", "insight", "items"]
+        widgets = {
+            **small_textareas(["hypothesis", "action", "insight"], rows=3),
+            "metric": forms.Textarea(attrs={"rows": 2}),
+            "items": forms.SelectMultiple(attrs={"size": 8}),
+        }
+        help_texts = {"items": "The roadmap items whose confidence it changes when concluded."}
+
+    def __init__(self, *args, product: Product, kpis: list[Kpi], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.product = product
+        if self.instance.pk is None:
+            del self.fields["version"]
+        self.fields["kpi"].queryset = Kpi.objects.filter(product=product)
+        self.fields["kpi"].choices = [("", "— none —"), *[(k.pk, k.name) for k in kpis]]
+        items = RoadmapItem.objects.filter(product=product).order_by("horizon", "rank", "id")
+        self.fields["items"].queryset = items
+        self.fields["items"].choices = [
+            (pk, title) for pk, title in items.values_list("pk", "title")
+        ]
+        if self.instance.status in ("validated", "invalidated"):
+            self.fields["insight"].required = True
+
+    def _post_clean(self) -> None:
+        self.instance.product = self.product
+        super()._post_clean()
+
+    def changes(self) -> dict:
+        changed = super().changes()
+        if "items" in changed:
+            changed["items"] = list(changed["items"])
+        return changed
+
+    def changes_for_create(self) -> dict:
+        """Every field of a new hypothesis, for services.hypothesis_create."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class HypothesisStatusForm(forms.Form):
+    """A new status, with the insight that concludes it (validated or invalidated)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    status = forms.ChoiceField(choices=HypothesisStatus.choices, widget=forms.RadioSelect)
+    insight = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was learned: needed to validate or invalidate.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        concluded = data.get("status") in (HypothesisStatus.VALIDATED, HypothesisStatus.INVALIDATED)
+        if concluded and not data.get("insight", "").strip():
+            self.add_error("insight", "Say what was learned before concluding the hypothesis.")
+        return data
+
+
 class RoadmapFilterForm(forms.Form):
     """The roadmap's view, order, filters and page, read from the query string. Anything not
     understood falls back to its default: a link never fails."""
@@ -397,8 +523,9 @@ class RoadmapFilterForm(forms.Form):
     kpi = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     page = forms.IntegerField(min_value=1, required=False)
 
-    def __init__(self, *args, kpis: list[Kpi], **kwargs) -> None:
+    def __init__(self, *args, kpis: list[Kpi], default_sort: str = "rice", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.default_sort = default_sort
         self.fields["kpi"].choices = [("", "All KPIs"), *[(k.pk, k.name) for k in kpis]]
         for horizon in Horizon:
             # How many cards a column shows (the no-JavaScript "Show more" asks for more).
@@ -409,7 +536,7 @@ class RoadmapFilterForm(forms.Form):
     def values(self) -> dict:
         self.is_valid()  # an invalid filter falls back to its default; the valid ones stay
         data = self.cleaned_data
-        sort = data.get("sort") or "rice"
+        sort = data.get("sort") or self.default_sort
         return {
             "view": data.get("view") or "board",
             "sort": sort,

@@ -2,19 +2,27 @@
 owner is the product manager.
 
 Single-row rules live here and in the database: every range the forms check is also a
-CheckConstraint, the RICE, ICE and risk scores are generated columns computed by the database
-(so lists sort by score in SQL), and every editable row carries a version for compare-and-set
-saves (roleplan/versioning.py: every editable model here is Versioned).
+CheckConstraint, the RICE, ICE and risk scores and a KPI's absolute target are generated
+columns computed by the database (so lists sort by score in SQL), and every editable row
+carries a version for compare-and-set saves (roleplan/versioning.py: every editable model here
+is Versioned).
+
+A score exists only when all its inputs were given: RICE needs a reach, ICE its three inputs
+(NULL inputs make a NULL score, in SQL). Each product chooses which method it shows
+(Product.scoring). Hypotheses (HADI) are rows of their own, linked to the roadmap items they
+are about; concluding one changes those items' confidence (products/services.py).
 """
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +45,12 @@ class Stage(models.TextChoices):
     GROWTH = "growth", "Growth"
     MATURITY = "maturity", "Maturity"
     SUNSET = "sunset", "Sunset"
+
+
+class Scoring(models.TextChoices):
+    RICE = "rice", "RICE"
+    ICE = "ice", "ICE"
+    BOTH = "both", "RICE and ICE"
 
 
 def count_of(queryset: models.QuerySet) -> Coalesce:
@@ -105,6 +119,18 @@ class Product(Versioned):
     strategy = models.TextField(blank=True)
     target_audience = models.TextField(blank=True)
     needs = models.TextField(blank=True)
+    scoring = models.CharField(
+        "prioritisation",
+        max_length=4,
+        choices=Scoring.choices,
+        default=Scoring.RICE,
+        help_text="The score the roadmap shows and sorts by: RICE, ICE or both.",
+    )
+    launch_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The launch that KPIs due “within N months of launch” count from.",
+    )
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="editable_products"
     )
@@ -119,6 +145,9 @@ class Product(Versioned):
                 condition=Q(kind__in=ProductKind.values), name="product_kind_valid"
             ),
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="product_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(scoring__in=Scoring.values), name="product_scoring_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,6 +168,14 @@ class Product(Versioned):
     def owner(self):
         return self.asset.owner
 
+    @property
+    def uses_rice(self) -> bool:
+        return self.scoring in (Scoring.RICE, Scoring.BOTH)
+
+    @property
+    def uses_ice(self) -> bool:
+        return self.scoring in (Scoring.ICE, Scoring.BOTH)
+
 
 class Direction(models.TextChoices):
     UP = "up", "Higher is better"
@@ -154,14 +191,76 @@ class KpiQuerySet(models.QuerySet):
         )
 
 
+class TargetKind(models.TextChoices):
+    ABSOLUTE = "absolute", "Reach a value"
+    POINTS = "points", "Change by an amount (points, for a rate)"
+    PERCENT = "percent", "Change by a percentage of the baseline"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter: 31 Jan + 1 = 28
+    or 29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def absolute_target() -> Case:
+    """A KPI's target as a value of the KPI: what was stated, or the baseline moved by it."""
+    value = F("target_value")
+    return Case(
+        When(target_kind=TargetKind.POINTS, then=F("baseline") + value),
+        When(target_kind=TargetKind.PERCENT, then=F("baseline") * (Value(100) + value) / 100),
+        default=value,
+        output_field=models.DecimalField(max_digits=14, decimal_places=4),
+    )
+
+
 class Kpi(Versioned):
+    """A measure of the product's success, stated as people state it: a target that is a value
+    ("reach 27") or a change of the baseline ("+6 points", "+6 %"), due on a date or a number of
+    months after the product's launch ("within 3 months of launch").
+
+    The launch date lives on the product, not on each KPI: a product manager states one launch
+    that several KPIs count from, and when the launch moves they all move with it."""
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="kpis")
     name = models.CharField(max_length=120)
     unit = models.CharField(max_length=20, blank=True, help_text="For example %, EUR, ms.")
-    baseline = models.DecimalField(max_digits=14, decimal_places=4)
-    target = models.DecimalField(max_digits=14, decimal_places=4)
+    baseline = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Where the KPI stands before the work; needed for a target stated as a change.",
+    )
+    target_kind = models.CharField(
+        "target is", max_length=8, choices=TargetKind.choices, default=TargetKind.ABSOLUTE
+    )
+    target_value = models.DecimalField(
+        "target",
+        max_digits=14,
+        decimal_places=4,
+        help_text="The value to reach, or the change: 6 for “+6 points” or “+6 %”, -2 to go down.",
+    )
+    # The value to reach, computed by the database from what was stated.
+    target = models.GeneratedField(
+        expression=absolute_target(),
+        output_field=models.DecimalField(max_digits=14, decimal_places=4),
+        db_persist=True,
+    )
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
-    due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField("due on", null=True, blank=True)
+    due_months = models.PositiveSmallIntegerField(
+        "or due months after launch",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, message="At least 1 month."),
+            MaxValueValidator(60, message="At most 60 months."),
+        ],
+        help_text="“Within 3 months of launch”: counted from the product's launch date.",
+    )
 
     objects = KpiQuerySet.as_manager()
 
@@ -173,23 +272,76 @@ class Kpi(Versioned):
             models.CheckConstraint(
                 condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(target_kind__in=TargetKind.values), name="kpi_target_kind_valid"
+            ),
             models.CheckConstraint(condition=~Q(name=""), name="kpi_name_not_blank"),
+            # A change needs something to change from; a percentage of zero changes nothing.
+            models.CheckConstraint(
+                condition=Q(target_kind=TargetKind.ABSOLUTE) | Q(baseline__isnull=False),
+                name="kpi_relative_target_has_baseline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(target_kind=TargetKind.PERCENT) | ~Q(baseline=0),
+                name="kpi_percent_target_baseline_not_zero",
+            ),
+            models.CheckConstraint(
+                condition=~Q(target_kind=TargetKind.PERCENT) | Q(target_value__gt=-100),
+                name="kpi_percent_target_above_minus_100",
+            ),
             # The target lies in the direction of improvement: a KPI that cannot improve is a typo.
             models.CheckConstraint(
-                condition=(Q(direction=Direction.UP) & Q(target__gt=F("baseline")))
-                | (Q(direction=Direction.DOWN) & Q(target__lt=F("baseline"))),
+                condition=(
+                    Q(target_kind=TargetKind.ABSOLUTE)
+                    & (
+                        Q(baseline__isnull=True)
+                        | Q(direction=Direction.UP, target_value__gt=F("baseline"))
+                        | Q(direction=Direction.DOWN, target_value__lt=F("baseline"))
+                    )
+                )
+                | (
+                    ~Q(target_kind=TargetKind.ABSOLUTE)
+                    & (
+                        Q(direction=Direction.UP, target_value__gt=0)
+                        | Q(direction=Direction.DOWN, target_value__lt=0)
+                    )
+                ),
                 name="kpi_target_beyond_baseline",
+            ),
+            # One due date: on a day, or a number of months after launch.
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(due_months__isnull=True),
+                name="kpi_one_due_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_months__isnull=True) | Q(due_months__gte=1, due_months__lte=60),
+                name="kpi_due_months_1_to_60",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
-    def progress(self, value: Decimal | None) -> int | None:
-        """Share of the way from baseline to target reached by `value`, in percent (0-100)."""
-        if value is None:
+    @property
+    def unit_is_percent(self) -> bool:
+        return self.unit.strip() == "%"
+
+    @property
+    def due(self) -> date | None:
+        """The due date: the one stated, or the product's launch plus `due_months` (None while
+        the product has no launch date). Reads `self.product` (load it with the KPI)."""
+        if self.due_date is not None:
+            return self.due_date
+        launch = self.product.launch_date if self.due_months else None
+        return add_months(launch, self.due_months) if launch else None
+
+    def progress(self, value: Decimal | None, start: Decimal | None = None) -> int | None:
+        """Share of the way from the start (the baseline, or `start` when there is none: the
+        first measurement) to the target reached by `value`, in percent (0-100)."""
+        start = self.baseline if self.baseline is not None else start
+        if value is None or start is None or self.target == start:
             return None
-        share = (Decimal(value) - self.baseline) / (self.target - self.baseline)
+        share = (Decimal(value) - start) / (Decimal(self.target) - start)
         return max(0, min(100, round(share * 100)))
 
 
@@ -290,15 +442,10 @@ class RoadmapItem(Versioned):
     requirements = models.TextField(blank=True)
     success_metric = models.TextField(blank=True)
 
-    # The hypothesis in HADI form.
-    hypothesis = models.TextField(blank=True, help_text="We believe that…")
-    action = models.TextField(blank=True, help_text="To test it we will…")
-    data = models.TextField(blank=True, help_text="We will measure…")
-    insight = models.TextField(blank=True, help_text="What we learned.")
-
-    # RICE inputs.
+    # RICE inputs: no RICE score until the reach is given.
     reach = models.PositiveIntegerField(
-        default=0,
+        null=True,
+        blank=True,
         help_text="People or events per quarter.",
         validators=[MinValueValidator(0, message="Reach cannot be negative.")],
     )
@@ -317,15 +464,15 @@ class RoadmapItem(Versioned):
             MinValueValidator(Decimal("0.01"), message="Effort must be more than 0 person-months.")
         ],
     )
-    # ICE inputs, 1 to 10 each.
+    # ICE inputs, 1 to 10 each: no ICE score until all three are given.
     ice_impact = models.PositiveSmallIntegerField(
-        "ICE impact", default=5, validators=one_to_ten("ICE impact")
+        "ICE impact", null=True, blank=True, validators=one_to_ten("ICE impact")
     )
     ice_confidence = models.PositiveSmallIntegerField(
-        "ICE confidence", default=5, validators=one_to_ten("ICE confidence")
+        "ICE confidence", null=True, blank=True, validators=one_to_ten("ICE confidence")
     )
     ice_ease = models.PositiveSmallIntegerField(
-        "ICE ease", default=5, validators=one_to_ten("ICE ease")
+        "ICE ease", null=True, blank=True, validators=one_to_ten("ICE ease")
     )
 
     # Computed and stored by the database. Cast to float so SQLite does not divide integers.
@@ -393,6 +540,94 @@ class RoadmapItem(Versioned):
         return reverse("products:item", args=[self.product.asset.slug, self.pk])
 
 
+class HypothesisStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    RUNNING = "running", "Running"
+    VALIDATED = "validated", "Validated"
+    INVALIDATED = "invalidated", "Invalidated"
+
+
+CONCLUDED = [HypothesisStatus.VALIDATED, HypothesisStatus.INVALIDATED]
+
+
+class HypothesisQuerySet(models.QuerySet):
+    def annotate_items(self) -> HypothesisQuerySet:
+        """`item_count`: how many roadmap items each hypothesis is linked to."""
+        return self.annotate(item_count=Count("items", distinct=True))
+
+    def status_counts(self) -> dict[str, int]:
+        """How many hypotheses have each status, and all of them, in one query."""
+        counts = self.aggregate(
+            all=Count("pk"),
+            **{s.value: Count("pk", filter=Q(status=s)) for s in HypothesisStatus},
+        )
+        return counts
+
+
+class Hypothesis(Versioned):
+    """A hypothesis in HADI form: we believe (hypothesis), so we will (action), measured by
+    (data: a KPI of the product, or a metric in words), and what we learned (insight).
+
+    Its status changes only through products.services.hypothesis_conclude, which also changes
+    the confidence of the roadmap items it is linked to."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="hypotheses")
+    hypothesis = models.TextField("we believe that", help_text="The belief to test.")
+    action = models.TextField("so we will", blank=True, help_text="What is done to test it.")
+    kpi = models.ForeignKey(
+        Kpi,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hypotheses",
+        verbose_name="measured by KPI",
+    )
+    metric = models.TextField(
+        "or measured by",
+        blank=True,
+        help_text="A metric in words, when no KPI measures it.",
+    )
+    insight = models.TextField(
+        blank=True, help_text="What was learned: needed to validate or invalidate it."
+    )
+    status = models.CharField(
+        max_length=12, choices=HypothesisStatus.choices, default=HypothesisStatus.PROPOSED
+    )
+    items = models.ManyToManyField(
+        RoadmapItem, blank=True, related_name="hypotheses", verbose_name="roadmap items"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = HypothesisQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "hypotheses"
+        constraints = [
+            *Versioned.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(status__in=HypothesisStatus.values), name="hypothesis_status_valid"
+            ),
+            models.CheckConstraint(condition=~Q(hypothesis=""), name="hypothesis_not_blank"),
+            models.CheckConstraint(
+                condition=~Q(status__in=CONCLUDED) | ~Q(insight=""),
+                name="hypothesis_concluded_has_insight",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short
+
+    @property
+    def short(self) -> str:
+        """The belief, cut to fit a line."""
+        text = " ".join(self.hypothesis.split())
+        return text if len(text) <= 90 else text[:89].rstrip() + "…"
+
+    def get_absolute_url(self) -> str:
+        return reverse("products:hypothesis", args=[self.product.asset.slug, self.pk])
+
+
 class ChangeAction(models.TextChoices):
     CREATED = "created", "created"
     EDITED = "edited", "edited"
@@ -415,6 +650,10 @@ class RoadmapItemChange(models.Model):
     version = models.PositiveIntegerField()
     # [{"field": "reach", "label": "Reach", "old": "1000", "new": "2000"}, ...]
     changes = models.JSONField(default=list, blank=True)
+    # Why, when the change came from elsewhere (a hypothesis concluded, a decision), and where
+    # that is: "Hypothesis “…” validated", /products/…/hypotheses/3/.
+    note = models.CharField(max_length=300, blank=True)
+    link = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -19,6 +19,7 @@ from django.db.models.functions import Lower, RowNumber
 from django.http import QueryDict
 from django.urls import reverse
 
+from products.extensions import attach_deliveries
 from products.forms import SORT_KEYS, RoadmapFilterForm
 from products.models import Horizon, Kpi, Product, RoadmapItem, Status
 
@@ -39,15 +40,21 @@ DEFAULTS = {"view": "board", "sort": "rice", "dir": "desc", "status": "", "kpi":
 KEPT = ["view", "sort", "dir", "status", "kpi", "page"]
 
 
-def roadmap_state(query: QueryDict, kpis: list[Kpi]) -> dict:
+def default_sort(product: Product) -> str:
+    """The table's order when the query string names none: the score the product uses."""
+    return "rice" if product.uses_rice else "ice"
+
+
+def roadmap_state(query: QueryDict, kpis: list[Kpi], *, sort: str = "rice") -> dict:
     """View, order, filters, page and cards shown per column, from the query string; `query`
     is the query string that keeps them (without the cards shown: an answer to a control
-    shows a column's first cards again)."""
+    shows a column's first cards again). `sort` is the product's default order."""
+    defaults = {**DEFAULTS, "sort": sort}
     if not query:
-        state = {**DEFAULTS, **{f"show_{h.value}": None for h in Horizon}}
+        state = {**defaults, **{f"show_{h.value}": None for h in Horizon}}
     else:
-        state = RoadmapFilterForm(query, kpis=kpis).values()
-    kept = {key: state[key] for key in KEPT if state[key] != DEFAULTS[key]}
+        state = RoadmapFilterForm(query, kpis=kpis, default_sort=sort).values()
+    kept = {key: state[key] for key in KEPT if state[key] != defaults[key]}
     if state["view"] != "table":  # the board has no order or pages
         kept = {key: value for key, value in kept.items() if key in {"status", "kpi"}}
     state["query"] = f"?{urlencode(kept)}" if kept else ""
@@ -195,6 +202,9 @@ SORTS = {
     "impact": F("impact"),
     "confidence": F("confidence"),
     "effort": F("effort"),
+    "ice_impact": F("ice_impact"),
+    "ice_confidence": F("ice_confidence"),
+    "ice_ease": F("ice_ease"),
 }
 assert set(SORTS) == set(SORT_KEYS)
 
@@ -206,10 +216,14 @@ def ordering(sort: str, direction: str) -> list[OrderBy]:
 
 
 def table_page(product: Product, state: dict) -> Page:
-    """The table's page of rows in the chosen order, in two queries (the count and the rows);
-    a page past the end shows the last one."""
+    """The table's page of rows in the chosen order, in two queries (the count and the rows),
+    each row with its `delivery` (extensions: one more call for the page); a page past the end
+    shows the last one."""
     items = shown_items(product.pk, state).order_by(*ordering(state["sort"], state["dir"]))
-    return Paginator(items, PAGE_SIZE).get_page(state["page"])
+    page = Paginator(items, PAGE_SIZE).get_page(state["page"])
+    page.object_list = list(page.object_list)
+    attach_deliveries(page.object_list)
+    return page
 
 
 def sort_links(state: dict) -> dict[str, dict]:

@@ -10,6 +10,11 @@ Concurrency rules:
   or missing positions; moves on different products do not wait for each other.
 - Creating, editing and moving a roadmap item announce ROADMAP_ITEM_CREATED / UPDATED / MOVED
   (roleplan/events.py) for the apps above products; with no subscriber that costs nothing.
+- `roadmap_items_revise` changes items on behalf of something else (a hypothesis concluded here;
+  a change request decided, for the projects app): no version to compare, the items are locked,
+  and each one's history row names the cause (`note`, `link`).
+- A hypothesis's status changes only through `hypothesis_set_status`. Concluding it changes
+  the confidence of the items it is linked to (CONFIDENCE_RULE), in the same transaction.
 """
 
 from __future__ import annotations
@@ -22,11 +27,16 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.db.models import Case, F, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from products.models import (
+    CONCLUDED,
     ChangeAction,
+    Confidence,
     Horizon,
+    Hypothesis,
+    HypothesisStatus,
     Kpi,
     KpiMeasurement,
     Product,
@@ -59,10 +69,6 @@ ITEM_FIELDS = [
     "audience",
     "requirements",
     "success_metric",
-    "hypothesis",
-    "action",
-    "data",
-    "insight",
     "reach",
     "impact",
     "confidence",
@@ -132,6 +138,7 @@ def kpi_create(*, product: Product, by: User, **data: Any) -> Kpi:
 def kpi_update(*, kpi_id: int, version: int, by: User, data: dict[str, Any]) -> Kpi:
     kpi = lock_for_edit(Kpi, kpi_id, version, data)
     save_edit(kpi, data, by=by)
+    kpi.refresh_from_db(fields=["target"])  # computed by the database from what was stated
     return kpi
 
 
@@ -212,7 +219,14 @@ def horizon_ids(product_id: int, horizon: str, *, excluding: int | None = None) 
 
 
 def record(
-    item: RoadmapItem, by: User | None, action: str, changes: list[dict], at: datetime | None = None
+    item: RoadmapItem,
+    by: User | None,
+    action: str,
+    changes: list[dict],
+    at: datetime | None = None,
+    *,
+    note: str = "",
+    link: str = "",
 ) -> None:
     RoadmapItemChange.objects.create(
         item=item,
@@ -221,6 +235,8 @@ def record(
         version=item.version,
         changes=changes,
         at=at or timezone.now(),
+        note=note[:300],
+        link=link[:300],
     )
 
 
@@ -266,6 +282,14 @@ def roadmap_item_update(
     except StaleEdit as stale:
         since = stale.current.changes.filter(version__gt=version).select_related("by")
         raise StaleEdit(stale.current, data, changes=since.order_by("id")) from None
+    return apply_edit(item, data, by=by)
+
+
+def apply_edit(
+    item: RoadmapItem, data: dict[str, Any], *, by: User | None, note: str = "", link: str = ""
+) -> RoadmapItem:
+    """Save `data` over a locked item (the product locked too when the horizon may change),
+    with its history row; an item whose horizon changes goes to the end of its new horizon."""
     data = {name: value for name, value in data.items() if getattr(item, name) != value}
     if not data:
         return item
@@ -286,9 +310,36 @@ def roadmap_item_update(
     if SCORE_INPUTS.intersection(data):
         # The database computes the scores (generated columns): read what it stored.
         item.refresh_from_db(fields=["rice_score", "ice_score"])
-    record(item, by, ChangeAction.EDITED, rows, at=item.updated_at)
+    record(item, by, ChangeAction.EDITED, rows, at=item.updated_at, note=note, link=link)
     announce(Event.ROADMAP_ITEM_UPDATED, item_id=item.pk)
     return item
+
+
+@transaction.atomic
+def roadmap_items_revise(
+    *, changes: dict[int, dict[str, Any]], by: User | None, note: str, link: str = ""
+) -> list[RoadmapItem]:
+    """Change several items on behalf of something else (see the module docstring):
+    `changes` maps item ids to {field: value} (fields of ITEM_FIELDS). Each item's history row
+    says `note` ("Hypothesis “…” validated", "Change request “…” decided") and links to `link`.
+    Returns the items that changed."""
+    fields = {name for data in changes.values() for name in data}
+    unknown = fields - set(ITEM_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    ids = sorted(changes)
+    if "horizon" in fields:
+        product_ids = RoadmapItem.objects.filter(pk__in=ids).values_list("product_id", flat=True)
+        for product_id in sorted(set(product_ids)):
+            lock_product(product_id)
+    revised = []
+    # In id order, so two revisions of overlapping items lock them in the same order.
+    for item in RoadmapItem.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        version = item.version
+        item = apply_edit(item, changes[item.pk], by=by, note=note, link=link)
+        if item.version != version:
+            revised.append(item)
+    return revised
 
 
 @transaction.atomic
@@ -351,51 +402,95 @@ def changes_for(items: Iterable[RoadmapItem]) -> dict[int, list[RoadmapItemChang
     return grouped
 
 
+# Hypotheses -------------------------------------------------------------------------------------
+
+# What concluding a hypothesis does to the confidence of the items it is linked to. RICE's
+# confidence has three steps (50, 80, 100 %): validated moves it one step up, invalidated down
+# to the lowest, 50 %: the item rested on a belief that did not hold. ICE's confidence (1-10,
+# when given) moves the same way: +2 up to 10, or down to 1.
+RICE_STEPS = sorted(Confidence.values)
+
+
+def concluded_confidence(item: RoadmapItem, status: str) -> dict[str, int]:
+    """The confidence fields of `item` after a hypothesis about it took `status`."""
+    if status == HypothesisStatus.VALIDATED:
+        higher = [step for step in RICE_STEPS if step > item.confidence]
+        data = {"confidence": higher[0] if higher else RICE_STEPS[-1]}
+        if item.ice_confidence is not None:
+            data["ice_confidence"] = min(10, item.ice_confidence + 2)
+        return data
+    data = {"confidence": RICE_STEPS[0]}
+    if item.ice_confidence is not None:
+        data["ice_confidence"] = 1
+    return data
+
+
 @transaction.atomic
-def roadmap_items_revise(
-    *, changes: dict[int, dict[str, Any]], by: User | None, note: str, link: str = ""
-) -> list[RoadmapItem]:
-    """Change several items on behalf of something else (a change request decided, for the
-    projects app): no version to compare, the items are locked, and each one's history row
-    names the cause (`note`, `link`). `changes` maps item ids to {field: value} (status,
-    horizon); an item whose horizon changes goes to the end of the new one. Returns the items
-    that changed."""
-    ids = sorted(changes)
-    fields = {name for data in changes.values() for name in data}
-    if fields - {"status", "horizon"}:
-        raise ValueError(f"not revisable: {', '.join(sorted(fields - {'status', 'horizon'}))}")
-    if "horizon" in fields:
-        product_ids = RoadmapItem.objects.filter(pk__in=ids).values_list("product_id", flat=True)
-        for product_id in sorted(set(product_ids)):
-            lock_product(product_id)
-    revised = []
-    # In id order, so two revisions of overlapping items lock them in the same order.
-    for item in RoadmapItem.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
-        data = {k: v for k, v in changes[item.pk].items() if getattr(item, k) != v}
-        if not data:
-            continue
-        rows = change_rows(item, data)
-        old_horizon, product_id = item.horizon, item.product_id
-        moved = "horizon" in data
-        if moved:
-            data["rank"] = RoadmapItem.objects.filter(product_id=product_id).count()  # free
-        save_edit(item, data, by=by)
-        if moved:
-            write_ranks(product_id, old_horizon, horizon_ids(product_id, old_horizon))
-            target = [*horizon_ids(product_id, item.horizon, excluding=item.pk), item.pk]
-            write_ranks(product_id, item.horizon, target)
-            item.rank = len(target) - 1
-            announce(Event.ROADMAP_ITEM_MOVED, item_id=item.pk)
-        # The cause as the history's last row: what changed it, and where that is.
-        cause = {"field": "cause", "label": "Because", "old": "", "new": note[:300], "link": link}
-        RoadmapItemChange.objects.create(
-            item=item,
-            by=by,
-            action=ChangeAction.EDITED,
-            version=item.version,
-            changes=[*rows, cause],
-            at=item.updated_at,
-        )
-        announce(Event.ROADMAP_ITEM_UPDATED, item_id=item.pk)
-        revised.append(item)
-    return revised
+def hypothesis_create(
+    *, product: Product, by: User, items: Iterable[RoadmapItem] = (), **data: Any
+) -> Hypothesis:
+    """A new hypothesis, proposed (its status then changes through hypothesis_set_status)."""
+    data.pop("status", None)
+    hypothesis = Hypothesis.objects.create(product=product, updated_by=by, **data)
+    hypothesis.items.set(list(items))
+    return hypothesis
+
+
+HYPOTHESIS_FIELDS = {"hypothesis", "action", "kpi", "metric", "insight", "items"}
+
+
+@transaction.atomic
+def hypothesis_update(
+    *, hypothesis_id: int, version: int, by: User, data: dict[str, Any]
+) -> Hypothesis:
+    """Save edited texts, KPI and items if nobody saved since `version` (StaleEdit if someone
+    did). Not the status: hypothesis_set_status."""
+    unknown = set(data) - HYPOTHESIS_FIELDS
+    if unknown:
+        raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
+    hypothesis = lock_for_edit(Hypothesis, hypothesis_id, version, data)
+    fields = {name: value for name, value in data.items() if name != "items"}
+    save_edit(hypothesis, fields, by=by)
+    if "items" in data:
+        hypothesis.items.set(list(data["items"]))
+    return hypothesis
+
+
+@transaction.atomic
+def hypothesis_set_status(
+    *, hypothesis_id: int, version: int, by: User, status: str, insight: str | None = None
+) -> tuple[Hypothesis, list[RoadmapItem]]:
+    """Give the hypothesis `status` (with `insight`, required to conclude it) if nobody saved
+    since `version`. Concluding it (validated or invalidated, from another status) changes the
+    confidence of its items by CONFIDENCE_RULE (concluded_confidence), each with a history row
+    naming the hypothesis. Returns the hypothesis and the items whose confidence changed."""
+    data: dict[str, Any] = {"status": status}
+    if insight is not None:
+        data["insight"] = insight.strip()
+    # The bare row is locked (a join would lock the product and its asset too).
+    hypothesis = lock_for_edit(Hypothesis, hypothesis_id, version, data)
+    previous = hypothesis.status
+    save_edit(hypothesis, data, by=by)
+    if status not in CONCLUDED or status == previous:
+        return hypothesis, []
+    # The items are locked before their confidence is read, in id order (as revise locks them).
+    items = (
+        RoadmapItem.objects.select_for_update(of=("self",))
+        .filter(hypotheses=hypothesis)
+        .order_by("pk")
+    )
+    changes = {item.pk: concluded_confidence(item, status) for item in items}
+    slug = Product.objects.values_list("asset__slug", flat=True).get(pk=hypothesis.product_id)
+    label = HypothesisStatus(status).label.lower()
+    revised = roadmap_items_revise(
+        changes=changes,
+        by=by,
+        note=f"Hypothesis “{hypothesis.short}” {label}",
+        link=reverse("products:hypothesis", args=[slug, hypothesis.pk]),
+    )
+    return hypothesis, revised
+
+
+@transaction.atomic
+def hypothesis_delete(*, hypothesis: Hypothesis) -> None:
+    hypothesis.delete()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from products.views import items, kpis, product, risks, roadmap
+from products.views import hypotheses, items, kpis, product, risks, roadmap
 
 app_name = "products"
 
@@ -29,6 +29,28 @@ urlpatterns = [
     path("<slug:slug>/risks/new/", risks.risk_create, name="risk_create"),
     path("<slug:slug>/risks/<int:risk_id>/edit/", risks.risk_edit, name="risk_edit"),
     path("<slug:slug>/risks/<int:risk_id>/delete/", risks.risk_delete, name="risk_delete"),
+    path("<slug:slug>/hypotheses/", hypotheses.hypothesis_list, name="hypotheses"),
+    path("<slug:slug>/hypotheses/new/", hypotheses.hypothesis_create, name="hypothesis_create"),
+    path(
+        "<slug:slug>/hypotheses/<int:hypothesis_id>/",
+        hypotheses.hypothesis_page,
+        name="hypothesis",
+    ),
+    path(
+        "<slug:slug>/hypotheses/<int:hypothesis_id>/edit/",
+        hypotheses.hypothesis_edit,
+        name="hypothesis_edit",
+    ),
+    path(
+        "<slug:slug>/hypotheses/<int:hypothesis_id>/status/",
+        hypotheses.hypothesis_status,
+        name="hypothesis_status",
+    ),
+    path(
+        "<slug:slug>/hypotheses/<int:hypothesis_id>/delete/",
+        hypotheses.hypothesis_delete,
+        name="hypothesis_delete",
+    ),
     path("<slug:slug>/roadmap/", roadmap.roadmap, name="roadmap"),
     path(
         "<slug:slug>/roadmap/columns/<str:horizon>/",

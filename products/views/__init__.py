@@ -1,5 +1,5 @@
 """Pages of the product side, by topic: product.py (the list, a product and its editors),
-kpis.py, risks.py, roadmap.py (the board, the table and "Show more") and items.py (a roadmap
+kpis.py, risks.py, hypotheses.py, roadmap.py (the board, the table and "Show more") and items.py (a roadmap
 item: added, edited in place or on its page, moved, deleted).
 
 Every view checks access with products/access.py, validates with products/forms.py and writes

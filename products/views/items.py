@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from products import access, services
+from products.extensions import attach_deliveries
 from products.forms import MOVE_CHOICES, CardForm, MoveForm, RoadmapItemCreateForm, RoadmapItemForm
 from products.models import Horizon, Kpi, Product, RoadmapItem
 from products.roadmap import in_view, neighbours
@@ -109,7 +110,7 @@ def item_edit(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
     product, item = access.get_item_for_edit(request.user, slug, item_id)
     state, kpis = state_for(request, product)
     data = request.POST if request.method == "POST" else None
-    form = CardForm(data, item=item, kpis=kpis)
+    form = CardForm(data, item=item, kpis=kpis, product=product)
     context = page_context(product, state, item=item, form=form)
     status = 200
     if request.method == "POST":
@@ -129,6 +130,7 @@ def item_edit(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
                     {**request.POST.dict(), f"item{item.pk}-version": current.version},
                     item=current,
                     kpis=kpis,
+                    product=product,
                 )
                 context["conflict"] = exc
                 status = 409
@@ -231,7 +233,8 @@ def item_move(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
-    """One roadmap item: its PRD, hypothesis, scores, the full edit form and its history."""
+    """One roadmap item: its PRD, scores, hypotheses, who delivers it, the full edit form and
+    its history. The heading always shows the item as saved: the form works on a copy."""
     product, item = access.get_item_for_view(request.user, slug, item_id)
     if request.method == "POST" and not product.can_edit:
         product, item = access.get_item_for_edit(request.user, slug, item_id)
@@ -259,11 +262,14 @@ def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
                         data=form.changes(),
                     )
                 except StaleEdit as exc:
-                    exc.current.product = product
+                    item = exc.current
+                    item.product = product
+                    item.kpi = next((k for k in kpis if k.pk == item.kpi_id), None)
+                    context["item"] = item
                     context["conflict"] = exc
                     form = RoadmapItemForm(
-                        {**request.POST.dict(), "version": exc.current.version},
-                        instance=exc.current,
+                        {**request.POST.dict(), "version": item.version},
+                        instance=item,
                         product=product,
                         kpis=kpis,
                     )
@@ -271,7 +277,9 @@ def item_page(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
                 else:
                     messages.success(request, "Saved.")
                     return redirect(reverse("products:item", args=[slug, item.pk]))
+    attach_deliveries([item])
     context["form"] = form
+    context["hypotheses"] = list(item.hypotheses.select_related("kpi"))
     context["history"] = list(item.changes.select_related("by"))
     return render(request, "products/item.html", context, status=status)
 

@@ -47,6 +47,7 @@ def kpi_edit(request: HttpRequest, slug: str, kpi_id: int) -> HttpResponse:
                     data=form.changes(),
                 )
             except StaleEdit as exc:
+                context["kpi"] = exc.current  # the heading names the KPI as saved
                 context["conflict"] = exc
                 context["form"] = KpiForm(
                     {**request.POST.dict(), "version": exc.current.version},

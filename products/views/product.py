@@ -7,13 +7,15 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from products import access, services
 from products.charts import kpi_chart
+from products.extensions import product_panels
 from products.forms import EditorForm, MeasurementForm, ProductCreateForm, ProductForm
-from products.models import Horizon, KpiMeasurement, Product
+from products.models import Horizon, HypothesisStatus, KpiMeasurement, Product
 from roleplan.http import HttpRequest
 from roleplan.versioning import StaleEdit
 
@@ -23,12 +25,13 @@ NOW_SHOWN = 10  # items of Now the product page lists; the roadmap has the rest
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     products = list(Product.objects.for_list(request.user))
-    can_create = request.user.is_active
+    can_create = access.can_plan(request.user)
     return render(request, "products/index.html", {"products": products, "can_create": can_create})
 
 
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
+    access.check_can_plan(request.user)
     form = ProductCreateForm(request.POST or None, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
         product = services.product_create(by=request.user, **form.service_kwargs())
@@ -39,25 +42,28 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 def kpi_cards(product: Product) -> list[dict]:
-    """Each KPI with its measurements, progress and chart: two queries for all of them."""
+    """Each KPI with its measurements, progress against its target and chart: two queries for
+    all of them. Progress starts at the baseline, or at the first measurement without one."""
     kpis = product.kpis.prefetch_related(
         Prefetch("measurements", queryset=KpiMeasurement.objects.order_by("date", "id"))
     )
     cards = []
     for kpi in kpis:
+        kpi.product = product  # its due date may count from the product's launch
         measurements = list(kpi.measurements.all())
         latest = measurements[-1] if measurements else None
+        first = measurements[0].value if measurements else None
         cards.append(
             {
                 "kpi": kpi,
                 "measurements": measurements,
                 "latest": latest,
-                "progress": kpi.progress(latest.value if latest else None),
+                "progress": kpi.progress(latest.value if latest else None, start=first),
                 "chart": kpi_chart(
                     baseline=kpi.baseline,
                     target=kpi.target,
                     unit=kpi.unit,
-                    due_date=kpi.due_date,
+                    due_date=kpi.due,
                     measurements=[(m.date, m.value) for m in measurements],
                 ),
             }
@@ -77,11 +83,23 @@ def detail_context(request: HttpRequest, product: Product, **forms: object) -> d
     counts = items.aggregate(**{h.value: Count("pk", filter=Q(horizon=h)) for h in Horizon})
     now_items = list(
         items.filter(horizon=Horizon.NOW)
-        .only("title", "status", "rice_score", "product_id")
+        .only("title", "status", "rice_score", "ice_score", "product_id")
         .order_by("rank")[:NOW_SHOWN]
     )
+    hypotheses = product.hypotheses.status_counts()
     return {
         "product": product,
+        "panels": [
+            {
+                "title": panel.title,
+                "html": render_to_string(
+                    panel.template, {**panel.context, "product": product}, request
+                ),
+            }
+            for panel in product_panels(product, request.user)
+        ],
+        "hypothesis_counts": [(s, hypotheses[s.value]) for s in HypothesisStatus],
+        "hypothesis_total": hypotheses["all"],
         "kpi_cards": kpi_cards(product),
         "now_items": now_items,
         "now_more": counts[Horizon.NOW] - len(now_items),
@@ -112,9 +130,15 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
                     data=form.changes(),
                 )
             except StaleEdit as exc:
+                current = exc.current
+                current.asset = product.asset
+                current.can_edit = True
+                context["product"] = (
+                    current  # the page shows what is saved, the form what was typed
+                )
                 context["conflict"] = exc
                 context["form"] = ProductForm(
-                    {**request.POST.dict(), "version": exc.current.version}, instance=product
+                    {**request.POST.dict(), "version": current.version}, instance=current
                 )
                 status = 409
             else:

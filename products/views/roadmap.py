@@ -20,6 +20,7 @@ from django_htmx.http import reswap, retarget
 
 from products import access
 from products.cards import render_cards
+from products.extensions import attach_deliveries, knows_deliveries
 from products.forms import RoadmapFilterForm, RoadmapItemCreateForm
 from products.models import Horizon, Kpi, Product, RoadmapItem
 from products.roadmap import (
@@ -27,6 +28,7 @@ from products.roadmap import (
     Column,
     board_columns,
     column_slice,
+    default_sort,
     items_url,
     neighbours,
     page_query,
@@ -41,17 +43,24 @@ def state_for(request: HttpRequest, product: Product) -> tuple[dict, list[Kpi]]:
     """The roadmap's state from the request's query string, and the product's KPIs (which name
     the KPI filter's choices)."""
     kpis = list(product.kpis.all())
-    return roadmap_state(request.GET, kpis), kpis
+    return roadmap_state(request.GET, kpis, sort=default_sort(product)), kpis
 
 
 def page_context(product: Product, state: dict, **more: object) -> dict:
     """What every roadmap template reads: the product, the state, the address the items'
     URLs start with, and the horizons (a card's Move… menu)."""
+    delivery_known = knows_deliveries()
     return {
         "product": product,
         "state": state,
         "items_url": items_url(product),
         "horizons": list(Horizon),
+        "delivery_known": delivery_known,
+        # The table's columns: item, score(s), status, horizon, KPI, delivery, inputs.
+        "table_width": 4
+        + delivery_known
+        + (5 if product.uses_rice else 0)
+        + (4 if product.uses_ice else 0),
         **more,
     }
 
@@ -190,10 +199,11 @@ def columns_answer(
     as the swap's target, the others replace theirs out of band."""
     context = page_context(product, state)
     parts = [announcement(request, announce)]
-    for column in board_columns(product, state, horizons):
+    columns = board_columns(product, state, horizons)
+    render_cards(context, (item for column in columns for item in column.items))
+    for column in columns:
         column.add_form = add_form(column.horizon.value)
         column.more_links = more_links(product, state, column)
-        render_cards(context, column.items)
         oob = column.horizon.value != horizons[0]
         parts.append(
             render_to_string(
@@ -223,6 +233,7 @@ def row_answer(
     request: HttpRequest, product: Product, state: dict, item: RoadmapItem
 ) -> HttpResponse:
     """The item's row of the table in place of its editor."""
+    attach_deliveries([item])
     context = page_context(product, state, item=item)
     response = render(request, "products/roadmap.html#table-row", context)
     return reswap(retarget(response, f"#item-{item.pk}"), "outerHTML")

@@ -3,7 +3,8 @@
 People: Priya (product.manager) owns the email marketing platform; Marco (project.manager)
 runs projects; Sam (stakeholder); Dana (dana.kim) owns the CRM product and also manages one
 of its projects (a role conflict, on purpose); Alex (alex.former) left the company and still
-owns the legacy email system (ownerless).
+owns the legacy email system (ownerless). The managers (Priya, Marco, Dana) are planners (the
+"ownership.plan" permission: they may register products and start projects); Sam is not.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from roleplan.ownership.models import Asset, AssetKind, Handover
@@ -25,6 +26,10 @@ DEMO_USERS = [
     ("dana.kim", "Dana", "Kim", "dana.kim@example.com"),
     ("alex.former", "Alex", "Meyer", "alex.meyer@example.com"),
 ]
+
+
+# Who may register products and start projects (the planner permission).
+PLANNERS = ["product.manager", "project.manager", "dana.kim"]
 
 
 @dataclass
@@ -56,6 +61,9 @@ def seed_users(*, password: str | None) -> DemoUsers:
             user.set_password(password)
             user.save(update_fields=["password"])
         users[username] = user
+    planner = Permission.objects.get(content_type__app_label="ownership", codename="plan")
+    for username in PLANNERS:
+        users[username].user_permissions.add(planner)
     return DemoUsers(by_username=users, generated_password=generated if created_any else None)
 
 

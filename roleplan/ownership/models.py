@@ -190,6 +190,10 @@ class Asset(Versioned):
 
     class Meta:
         ordering = [Lower("name")]
+        # The planner permission ("ownership.plan"): who may register products and start
+        # projects. Declared here, on the registry every planned thing joins, so that products
+        # and projects check one permission; granted per user or group in the admin.
+        permissions = [("plan", "Can create products and projects")]
         constraints = [
             *Versioned.Meta.constraints,
             models.UniqueConstraint(Lower("name"), "kind", name="asset_name_unique_per_kind"),

@@ -179,7 +179,7 @@ def create_product(
             name=name,
             unit=unit,
             baseline=Decimal(baseline),
-            target=Decimal(target),
+            target_value=Decimal(target),
             direction=direction,
         )
         for name, unit, baseline, target, direction in [
@@ -234,7 +234,6 @@ def create_roadmap(
                     problem="Customers abandon the basket at this step; support hears about it "
                     "every day.",
                     audience="Shoppers on phones, returning customers.",
-                    hypothesis="We believe that removing this step raises conversion.",
                     reach=rng.choice([800, 4_000, 12_000, 45_000, 250_000, 1_200_000]),
                     impact=rng.choice(IMPACT_VALUES),
                     confidence=rng.choice(Confidence.values),

@@ -12,6 +12,16 @@ from products.models import Direction, Horizon, Kpi, Product, ProductRisk, RiskC
 from tests.factories import UserFactory
 
 
+def make_planner(user):
+    """Give `user` the planner permission (ownership.plan): they may register products."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="ownership", codename="plan")
+    )
+    return user
+
+
 def make_product(*, owner=None, name: str | None = None, editors=(), **fields) -> Product:
     owner = owner or UserFactory()
     name = name or f"Product {Product.objects.count() + 1:04d} {owner.username}"
@@ -35,7 +45,7 @@ class KpiFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"KPI {n}")
     unit = "%"
     baseline = Decimal("18")
-    target = Decimal("24")
+    target_value = Decimal("24")
     direction = Direction.UP
 
 
@@ -76,6 +86,7 @@ def card_data(item, version: int | None = None, **changes) -> dict:
     """What a card's (or row's) editor posts for `item`: every field it shows as it is, but
     `changes`, and the version the editor was loaded at."""
     values = {name: getattr(item, name) for name in CARD_FIELDS}
+    values = {name: "" if value is None else value for name, value in values.items()}
     values["kpi"] = item.kpi_id or ""
     values.update(changes)
     values["version"] = item.version if version is None else version

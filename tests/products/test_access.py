@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from products.models import Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
-from tests.products.factories import RiskFactory, card_data, make_item, make_product
+from tests.products.factories import RiskFactory, card_data, make_item, make_planner, make_product
 
 
 @pytest.fixture
@@ -54,7 +54,13 @@ def url(name: str, w: dict, *extra) -> str:
 MUTATIONS = {
     "edit": lambda w: (
         url("edit", w),
-        {"version": 1, "kind": "solution", "stage": "growth", "vision": "Changed"},
+        {
+            "version": 1,
+            "kind": "solution",
+            "stage": "growth",
+            "scoring": "rice",
+            "vision": "Changed",
+        },
     ),
     "editor_add": lambda w: (url("editor_add", w), {"user": w["viewer"].pk}),
     "editor_remove": lambda w: (
@@ -63,7 +69,14 @@ MUTATIONS = {
     ),
     "kpi_create": lambda w: (
         url("kpi_create", w),
-        {"name": "NPS", "unit": "", "baseline": "10", "target": "30", "direction": "up"},
+        {
+            "name": "NPS",
+            "unit": "",
+            "baseline": "10",
+            "target_kind": "absolute",
+            "target_value": "30",
+            "direction": "up",
+        },
     ),
     "kpi_edit": lambda w: (
         url("kpi_edit", w, w["kpi"].pk),
@@ -72,7 +85,8 @@ MUTATIONS = {
             "name": "Repurchase rate",
             "unit": "%",
             "baseline": "18",
-            "target": "25",
+            "target_kind": "absolute",
+            "target_value": "25",
             "direction": "up",
         },
     ),
@@ -186,7 +200,8 @@ def test_unknown_product_or_item_is_a_404(client, world, owner):
     assert client.get(url("item", world, other.pk)).status_code == 404
 
 
-def test_any_signed_in_user_may_register_a_product_and_becomes_its_owner(client, viewer):
+def test_a_planner_may_register_a_product_and_becomes_its_owner(client, viewer):
+    make_planner(viewer)
     client.force_login(viewer)
     response = client.post(
         reverse("products:create"),
@@ -196,6 +211,32 @@ def test_any_signed_in_user_may_register_a_product_and_becomes_its_owner(client,
     product = Product.objects.get(asset__slug="loyalty-app")
     assert product.owner == viewer
     assert response["Location"] == product.get_absolute_url()
+
+
+def test_without_the_planner_permission_registering_a_product_is_refused_with_a_clear_page(
+    client, viewer
+):
+    client.force_login(viewer)
+    page = client.get(reverse("products:create"))
+    assert page.status_code == 403
+    text = page.content.decode()
+    assert "needs the planner permission" in text
+    assert "Staff grant it in the admin" in text
+    assert 'class="topbar"' in text  # the site's layout, not a bare "403 Forbidden"
+    response = client.post(
+        reverse("products:create"),
+        {"name": "Loyalty app", "owner": viewer.pk, "kind": "customer_app", "stage": "ideation"},
+    )
+    assert response.status_code == 403
+    assert not Product.objects.filter(asset__slug="loyalty-app").exists()
+
+
+def test_only_a_planner_is_offered_the_new_product_button(client, viewer):
+    client.force_login(viewer)
+    assert "New product" not in client.get(reverse("products:index")).content.decode()
+    make_planner(viewer)
+    client.force_login(viewer)  # a fresh user object: its permissions are read again
+    assert "New product" in client.get(reverse("products:index")).content.decode()
 
 
 @pytest.mark.parametrize("who", ["owner", "editor", "staff", "viewer", "outsider"])

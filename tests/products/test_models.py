@@ -91,15 +91,15 @@ def test_two_items_cannot_share_a_rank_in_one_horizon(product):
 def test_kpi_target_must_lie_beyond_the_baseline_in_its_direction(product):
     assert refused(
         lambda: Kpi.objects.create(
-            product=product, name="Up", baseline=10, target=8, direction="up"
+            product=product, name="Up", baseline=10, target_value=8, direction="up"
         )
     )
     assert refused(
         lambda: Kpi.objects.create(
-            product=product, name="Down", baseline=10, target=12, direction="down"
+            product=product, name="Down", baseline=10, target_value=12, direction="down"
         )
     )
-    Kpi.objects.create(product=product, name="Fine", baseline=10, target=8, direction="down")
+    Kpi.objects.create(product=product, name="Fine", baseline=10, target_value=8, direction="down")
 
 
 @pytest.mark.parametrize(("field", "value"), [("probability", 0), ("impact", 6), ("category", "x")])

@@ -8,11 +8,13 @@ from decimal import Decimal
 from django.urls import reverse
 
 from products.models import Kpi, KpiMeasurement, Product, ProductRisk
-from tests.products.factories import RiskFactory, make_product
+from tests.products.factories import RiskFactory, make_planner, make_product
+
+NBSP = "\u00a0"
 
 
 def test_registering_a_product_with_a_taken_name_keeps_the_input(client, product, viewer):
-    client.force_login(viewer)
+    client.force_login(make_planner(viewer))
     response = client.post(
         reverse("products:create"),
         {
@@ -31,7 +33,7 @@ def test_registering_a_product_with_a_taken_name_keeps_the_input(client, product
 
 
 def test_registering_a_product_with_a_taken_address_says_so(client, product, viewer):
-    client.force_login(viewer)
+    client.force_login(make_planner(viewer))
     response = client.post(
         reverse("products:create"),
         {
@@ -63,7 +65,13 @@ def test_markdown_is_rendered_and_sanitised(client, owner):
 def test_editing_the_product_saves_and_a_stale_save_is_refused(client, product, owner, editor):
     client.force_login(editor)
     path = reverse("products:edit", args=[product.slug])
-    data = {"version": 1, "kind": "component", "stage": "launch", "vision": "Editor's vision"}
+    data = {
+        "version": 1,
+        "kind": "component",
+        "stage": "launch",
+        "scoring": "rice",
+        "vision": "Editor's vision",
+    }
     assert client.post(path, data).status_code == 302
     client.force_login(owner)
     response = client.post(path, {**data, "vision": "Owner's vision", "stage": "growth"})
@@ -79,11 +87,18 @@ def test_a_kpi_whose_target_does_not_improve_is_refused_next_to_the_target(clien
     client.force_login(owner)
     response = client.post(
         reverse("products:kpi_create", args=[product.slug]),
-        {"name": "Churn", "unit": "%", "baseline": "5", "target": "7", "direction": "down"},
+        {
+            "name": "Churn",
+            "unit": "%",
+            "baseline": "5",
+            "target_kind": "absolute",
+            "target_value": "7",
+            "direction": "down",
+        },
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert "Lower is better: the target must be below the baseline." in html
+    assert "Lower is better: aim below the baseline." in html
     assert 'value="Churn"' in html
     assert not Kpi.objects.filter(name="Churn").exists()
 
@@ -92,7 +107,13 @@ def test_kpi_names_are_unique_per_product(client, product, kpi, owner):
     client.force_login(owner)
     response = client.post(
         reverse("products:kpi_create", args=[product.slug]),
-        {"name": kpi.name, "baseline": "1", "target": "2", "direction": "up"},
+        {
+            "name": kpi.name,
+            "baseline": "1",
+            "target_kind": "absolute",
+            "target_value": "2",
+            "direction": "up",
+        },
     )
     assert response.status_code == 422
     assert "already has a KPI with this name" in response.content.decode()
@@ -175,7 +196,10 @@ def test_dashboard_card_lists_products_i_own_or_edit_with_kpi_progress(
     html = client.get("/").content.decode()
     assert "Email platform" in html
     assert "Repurchase rate" in html
-    assert "21% → target 24% · 50% there" in html
+    text = html.replace(NBSP, " ")
+    assert "now <strong>21.0 %</strong>" in text
+    assert "target <strong>24.0 %</strong> (from 18.0 %)" in text
+    assert "50.0 % there" in text
 
 
 def test_removing_an_editor_or_a_measurement_asks_first(client, product, owner, viewer):
@@ -185,7 +209,7 @@ def test_removing_an_editor_or_a_measurement_asks_first(client, product, owner, 
 
     product.editors.add(viewer)
     kpi = Kpi.objects.create(
-        product=product, name="Repurchase rate", unit="%", baseline=18, target=24
+        product=product, name="Repurchase rate", unit="%", baseline=18, target_value=24
     )
     KpiMeasurement.objects.create(kpi=kpi, date=date(2026, 11, 3), value=Decimal("18.40"))
     client.force_login(owner)
@@ -197,7 +221,8 @@ def test_removing_an_editor_or_a_measurement_asks_first(client, product, owner, 
         for c in confirms
     )
     assert any(
-        "Delete the measurement of 3 Nov 2026 (18.40%)?" in c and "Delete measurement</button>" in c
+        f"Delete the measurement of 3 Nov 2026 (18.4{NBSP}%)?" in c
+        and "Delete measurement</button>" in c
         for c in confirms
     )
     assert product.editors.filter(pk=viewer.pk).exists()

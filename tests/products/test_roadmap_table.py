@@ -33,9 +33,28 @@ def edit_url(item, query: str = "") -> str:
 @pytest.fixture
 def scored(product, kpi):
     """Three items whose order differs by every key."""
-    make_item(product, title="Bravo", reach=500, status="planned", horizon="later", kpi=kpi)
-    make_item(product, title="alpha", reach=100, status="shipped", horizon="now", effort=3)
-    make_item(product, title="Charlie", reach=10, status="idea", horizon="next", ice_ease=9)
+    ice = {"ice_impact": 5, "ice_confidence": 5}
+    make_item(
+        product,
+        title="Bravo",
+        reach=500,
+        status="planned",
+        horizon="later",
+        kpi=kpi,
+        **ice,
+        ice_ease=5,
+    )
+    make_item(
+        product,
+        title="alpha",
+        reach=100,
+        status="shipped",
+        horizon="now",
+        effort=3,
+        **ice,
+        ice_ease=5,
+    )
+    make_item(product, title="Charlie", reach=10, status="idea", horizon="next", **ice, ice_ease=9)
     return product
 
 
@@ -116,7 +135,7 @@ def test_a_rows_edit_control_swaps_in_its_editor(client, scored, owner):
     response = client.get(edit_url(item, "?view=table"), headers=HX)
     html = response.content.decode()
     assert response["HX-Retarget"] == f"#item-{item.pk}"
-    assert html.startswith(f'<tr id="item-{item.pk}" class="row-editing"><td colspan="13">')
+    assert html.startswith(f'<tr id="item-{item.pk}" class="row-editing"><td colspan="9">')
     assert f'name="item{item.pk}-reach" value="100"' in html
 
 
@@ -131,7 +150,7 @@ def test_saving_a_row_answers_with_the_tables_page_in_its_new_order(client, scor
     assert response["HX-Trigger"].startswith('{"roadmapItemChanged"')
     html = response.content.decode()
     assert titles(html) == ["Charlie", "Bravo", "alpha"]
-    assert '<strong class="score" data-score="rice">4000</strong>' in html  # by the database
+    assert '<strong class="score" data-score="rice">4,000</strong>' in html  # by the database
     assert titles(client.get(table(scored)).content.decode()) == titles(html)
     assert RoadmapItem.objects.get(title="Bravo").version == 1
 

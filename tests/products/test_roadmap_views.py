@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from products.models import RoadmapItem, RoadmapItemChange, Status
+from roleplan.numbers import num
 from tests.products.factories import KpiFactory, card_data, make_item, make_product
 
 HX = {"HX-Request": "true"}
@@ -85,6 +86,9 @@ def crowded_board(product, kpi):
             confidence=[50, 80, 100][n % 3],
             effort=[Decimal("0.5"), Decimal("13.25"), Decimal("2")][n % 3],
             status=Status.values[n % len(Status.values)],
+            ice_impact=n % 10 + 1,
+            ice_confidence=5,
+            ice_ease=2,
         )
     return product
 
@@ -92,6 +96,8 @@ def crowded_board(product, kpi):
 def test_a_card_shows_title_status_kpi_scores_and_inputs_as_a_person_reads_them(
     client, crowded_board, owner
 ):
+    crowded_board.scoring = "both"
+    crowded_board.save(update_fields=["scoring"])
     client.force_login(owner)
     html = client.get(roadmap_url(crowded_board)).content.decode()
     item = RoadmapItem.objects.get(title="Ünïcode ✓ 3")  # reach 45,500, impact 0.25, 50%, 0.5 p-m
@@ -99,14 +105,14 @@ def test_a_card_shows_title_status_kpi_scores_and_inputs_as_a_person_reads_them(
     assert f'href="/products/email/roadmap/items/{item.pk}/">Ünïcode ✓ 3</a>' in card
     assert '<span class="status-pill status-shipped">Shipped</span>' in card
     assert "Repurchase rate" in card
-    assert f'data-score="rice">{item.rice_score:.0f}<' in card
-    assert f'data-score="ice">{item.ice_score}<' in card
+    assert f'data-score="rice">{num(item.rice_score, 0)}<' in card
+    assert f'data-score="ice">{num(item.ice_score, 0)}<' in card
     assert "<dd>45.5k</dd>" in card
     assert "<dd>0.25</dd>" in card
     assert "<dd>50%</dd>" in card
     assert "<dd>0.5 p-m</dd>" in card
     big = card_on_page(html, RoadmapItem.objects.get(title="Plain 4").pk)
-    assert "<dd>1.2M</dd>" in big
+    assert "<dd>1.3M</dd>" in big  # 1,250,000: halves round up
     assert "<dd>13.25 p-m</dd>" in big
 
 
@@ -120,8 +126,8 @@ def test_titles_and_kpi_names_with_markup_are_shown_as_text(client, crowded_boar
 
 
 def test_effort_reads_as_person_months_not_a_time_of_day(client, product, owner):
-    half = make_item(product, title="Half", effort=Decimal("1.5"))
-    four = make_item(product, title="Four", effort=Decimal(4))
+    half = make_item(product, title="Half", reach=10, effort=Decimal("1.5"))
+    four = make_item(product, title="Four", reach=10, effort=Decimal(4))
     client.force_login(owner)
     html = client.get(roadmap_url(product)).content.decode()
     assert "<dd>1.5 p-m</dd>" in card_on_page(html, half.pk)
@@ -318,13 +324,15 @@ def test_saving_the_editor_on_the_board_answers_with_that_card_only(client, prod
     html = response.content.decode()
     assert html.startswith(f'<li class="card-item" id="item-{item.pk}"')
     assert html.count('class="card-item"') == 1
-    assert '<strong class="score" data-score="rice">4000</strong>' in html  # by the database
+    assert '<strong class="score" data-score="rice">4,000</strong>' in html  # by the database
     assert "<dd>5,000</dd>" in html
     assert move_steps(html) == ["up", "down", "next", "later"]  # it has neighbours both ways
     assert RoadmapItem.objects.get(pk=item.pk).reach == 5000
 
 
 def test_the_editor_saves_every_field_it_shows(client, item, owner):
+    item.product.scoring = "both"
+    item.product.save(update_fields=["scoring"])
     client.force_login(owner)
     data = card_data(
         item,
@@ -448,6 +456,8 @@ def test_only_editors_get_the_editor_or_the_card_an_editor_puts_back(client, pro
 
 
 def test_an_out_of_range_input_is_refused_next_to_the_field_and_kept(client, item, owner):
+    item.product.scoring = "both"
+    item.product.save(update_fields=["scoring"])
     client.force_login(owner)
     response = client.post(edit_url(item), card_data(item, ice_ease=11, reach=42), headers=HX)
     assert response.status_code == 422
@@ -456,7 +466,7 @@ def test_an_out_of_range_input_is_refused_next_to_the_field_and_kept(client, ite
     assert "ICE ease is at most 10." in html
     assert f'name="item{item.pk}-ice_ease" value="11"' in html
     assert f'name="item{item.pk}-reach" value="42"' in html  # the rest is kept too
-    assert RoadmapItem.objects.get(pk=item.pk).ice_ease == 5
+    assert RoadmapItem.objects.get(pk=item.pk).ice_ease is None
 
 
 @pytest.mark.parametrize(
@@ -707,10 +717,10 @@ def test_the_item_page_shows_rice_as_the_board_does(client, product, viewer):
     board = client.get(roadmap_url(product)).content.decode()
     assert 'data-score="rice">107</strong>' in card_on_page(board, scored.pk)
     html = client.get(reverse("products:item", args=[product.slug, scored.pk])).content.decode()
-    assert "RICE <strong>107</strong>" in html
+    assert 'RICE <strong class="score">107</strong>' in html
     assert "= <strong>106.7</strong>" in html
     html = client.get(reverse("products:item", args=[product.slug, round_one.pk]))
-    assert "= <strong>1000</strong>" in html.content.decode()
+    assert "= <strong>1,000</strong>" in html.content.decode()
 
 
 def test_a_product_with_many_items_in_now_lists_the_first_on_its_page(client, owner):

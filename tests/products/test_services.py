@@ -127,9 +127,11 @@ def test_deleting_an_item_closes_the_gap(product):
 
 
 def test_stale_kpi_and_product_saves_are_refused(product, kpi, owner, editor):
-    services.kpi_update(kpi_id=kpi.pk, version=1, by=owner, data={"target": Decimal("25")})
+    services.kpi_update(kpi_id=kpi.pk, version=1, by=owner, data={"target_value": Decimal("25")})
     with pytest.raises(StaleEdit) as caught:
-        services.kpi_update(kpi_id=kpi.pk, version=1, by=editor, data={"target": Decimal("30")})
+        services.kpi_update(
+            kpi_id=kpi.pk, version=1, by=editor, data={"target_value": Decimal("30")}
+        )
     assert [(d.saved, d.yours) for d in caught.value.differences] == [("25", "30")]
     assert Kpi.objects.get(pk=kpi.pk).target == Decimal("25")
 

@@ -32,7 +32,7 @@ def make_product(*, owner=None, name: str | None = None) -> Product:
 
 def make_kpi(product: Product, name: str = "Repurchase rate") -> Kpi:
     return Kpi.objects.create(
-        product=product, name=name, unit="%", baseline=Decimal(18), target=Decimal(24)
+        product=product, name=name, unit="%", baseline=Decimal(18), target_value=Decimal(24)
     )
 
 
