@@ -22,7 +22,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -210,7 +221,14 @@ def absolute_target() -> Case:
     value = F("target_value")
     return Case(
         When(target_kind=TargetKind.POINTS, then=F("baseline") + value),
-        When(target_kind=TargetKind.PERCENT, then=F("baseline") * (Value(100) + value) / 100),
+        # 100.0, not 100: SQLite divides integers as integers (6 × 75 / 100 would be 4).
+        When(
+            target_kind=TargetKind.PERCENT,
+            then=ExpressionWrapper(
+                F("baseline") * (Value(100) + value) / Value(100.0),
+                output_field=models.DecimalField(max_digits=14, decimal_places=4),
+            ),
+        ),
         default=value,
         output_field=models.DecimalField(max_digits=14, decimal_places=4),
     )

@@ -155,7 +155,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='kpi',
             name='target',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(target_kind='points', then=django.db.models.expressions.CombinedExpression(models.F('baseline'), '+', models.F('target_value'))), models.When(target_kind='percent', then=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('baseline'), '*', django.db.models.expressions.CombinedExpression(models.Value(100), '+', models.F('target_value'))), '/', models.Value(100))), default=models.F('target_value'), output_field=models.DecimalField(decimal_places=4, max_digits=14)), output_field=models.DecimalField(decimal_places=4, max_digits=14)),
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(target_kind='points', then=django.db.models.expressions.CombinedExpression(models.F('baseline'), '+', models.F('target_value'))), models.When(target_kind='percent', then=models.ExpressionWrapper(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('baseline'), '*', django.db.models.expressions.CombinedExpression(models.Value(100), '+', models.F('target_value'))), '/', models.Value(100.0)), output_field=models.DecimalField(decimal_places=4, max_digits=14))), default=models.F('target_value'), output_field=models.DecimalField(decimal_places=4, max_digits=14)), output_field=models.DecimalField(decimal_places=4, max_digits=14)),
         ),
         migrations.AddConstraint(
             model_name='hypothesis',

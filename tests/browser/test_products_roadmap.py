@@ -1,5 +1,6 @@
 """The roadmap in real Chromium: a card's editor loaded on demand, saving, a stale edit, moving
-by keyboard (the Move… menu) and by drag, Show more, and the table's row editor."""
+by keyboard (the Move… menu) and by drag, Show more, the table's row editor, the product's
+scoring method, and a hypothesis concluded into its items' confidence."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_the_editor_opens_in_place_saves_and_swaps_only_that_card(open_browser, 
         page.get_by_role("button", name="Save").click()
     assert len(answered.value.body()) < 3_000  # one card, not the board
 
-    expect(card.locator('[data-score="rice"]')).to_have_text("7200")
+    expect(card.locator('[data-score="rice"]')).to_have_text("7,200")
     expect(card).to_contain_text("9,000")
     expect(page.get_by_role("link", name="Edit Abandoned carts")).to_be_focused()
     expect(page.locator(f"#item-{other.pk}")).to_have_attribute("data-untouched", "yes")
@@ -195,7 +196,7 @@ def test_the_tables_row_editor_saves_and_the_row_takes_its_new_place(open_browse
     field.press("Enter")
 
     expect(rows.first).to_contain_text("Abandoned carts")
-    expect(rows.first.locator('[data-score="rice"]')).to_have_text("7200")
+    expect(rows.first.locator('[data-score="rice"]')).to_have_text("7,200")
     expect(page.get_by_role("link", name="Edit Abandoned carts")).to_be_focused()
     assert RoadmapItem.objects.get(pk=cart.pk).reach == 9000
 
@@ -228,3 +229,71 @@ def test_an_item_edited_out_of_the_filter_leaves_the_filtered_board(open_browser
         "“Recommendations” no longer matches the filters: it is hidden."
     )
     assert RoadmapItem.objects.get(pk=item.pk).status == "planned"
+
+
+def test_the_product_chooses_its_scoring_and_the_roadmap_follows(open_browser, live_server):
+    owner = UserFactory(username="priya")
+    product = make_product(owner=owner, name="Email platform", slug="email")
+    item = make_item(
+        product,
+        title="Abandoned carts",
+        horizon="now",
+        reach=100,
+        ice_impact=8,
+        ice_confidence=7,
+        ice_ease=6,
+    )
+    make_item(product, title="Unscored idea", horizon="next")
+    page = open_browser().login("priya", PASSWORD)
+    page.goto(roadmap(live_server, product))
+    card = page.locator(f"#item-{item.pk}")
+    expect(card.locator('[data-score="rice"]')).to_have_text("80")
+    expect(card.locator('[data-score="ice"]')).to_have_count(0)
+
+    page.goto(f"{live_server.url}/products/email/edit/")
+    page.get_by_label("Prioritisation").select_option(label="RICE and ICE")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("body")).to_contain_text("scored by RICE and ICE")
+
+    page.goto(roadmap(live_server, product))
+    expect(card.locator('[data-score="ice"]')).to_have_text("336")
+    expect(page.locator("#roadmap")).to_contain_text("No ICE yet")
+    # The formula is one keypress away.
+    formula = page.locator("#formula")
+    formula.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(formula).to_contain_text("ICE = impact × confidence × ease")
+    page.goto(roadmap(live_server, product, "?view=table"))
+    expect(page.locator("thead")).to_contain_text("RICE inputs")
+    expect(page.locator("thead")).to_contain_text("ICE inputs")
+
+
+def test_validating_a_hypothesis_raises_its_items_confidence(open_browser, live_server):
+    from products import services
+    from products.models import RoadmapItemChange
+
+    owner = UserFactory(username="priya")
+    product = make_product(owner=owner, name="Email platform", slug="email")
+    item = make_item(
+        product, title="Replenishment reminders", horizon="next", reach=30000, confidence=50
+    )
+    hypothesis = services.hypothesis_create(
+        product=product,
+        by=owner,
+        hypothesis="We believe buyers of consumables come back when reminded.",
+        items=[item],
+    )
+    page = open_browser().login("priya", PASSWORD)
+    page.goto(f"{live_server.url}/products/email/hypotheses/")
+    page.get_by_role("link", name="We believe buyers of consumables").click()
+    page.get_by_label("Validated", exact=True).check()
+    page.get_by_label("Insight").fill("Reminded buyers reordered 1.4 times as often.")
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator("body")).to_contain_text(
+        "Hypothesis validated. Confidence changed for “Replenishment reminders”."
+    )
+    page.get_by_role("link", name="Replenishment reminders").click()
+    expect(page.locator("body")).to_contain_text(f"Hypothesis “{hypothesis.short}” validated")
+    item.refresh_from_db()
+    assert item.confidence == 80
+    assert RoadmapItemChange.objects.filter(item=item, note__endswith="validated").exists()

@@ -198,7 +198,7 @@ def test_dashboard_card_lists_products_i_own_or_edit_with_kpi_progress(
     assert "Repurchase rate" in html
     text = html.replace(NBSP, " ")
     assert "now <strong>21.0 %</strong>" in text
-    assert "target <strong>24.0 %</strong> (from 18.0 %)" in text
+    assert "target <strong>24.0 %</strong>" in text
     assert "50.0 % there" in text
 
 
