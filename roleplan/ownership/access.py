@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from roleplan.ownership.models import Asset
+from roleplan.people import display_name
 
 
 def get_asset_for_view(user: User, slug: str) -> Asset:
@@ -19,7 +20,10 @@ def get_asset_for_edit(user: User, slug: str) -> Asset:
     """The owner and staff may edit and hand over an asset."""
     asset = get_asset_for_view(user, slug)
     if not asset.can_edit(user):
-        raise PermissionDenied("Only the owner or staff can change this asset.")
+        raise PermissionDenied(
+            f"Only the owner of {asset.name} ({display_name(asset.owner)}) or staff can change "
+            "it. Ask them if something should change."
+        )
     return asset
 
 

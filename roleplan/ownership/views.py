@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from roleplan.http import HttpRequest
 from roleplan.ownership import extensions, fragments, services
@@ -260,7 +260,9 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
-ASSET_REGIONS = {"accountability", "history"}
+# Regions of the asset page that refresh after a handover (ownerChanged): who is accountable,
+# the page's actions (a former owner loses "Edit details"), and the history.
+ASSET_REGIONS = {"accountability", "asset-actions", "history"}
 
 
 def asset_context(request: HttpRequest, asset: Asset, *, region: str | None = None) -> dict:
@@ -354,12 +356,18 @@ def asset_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def handover(request: HttpRequest, slug: str) -> HttpResponse:
-    """Hand an asset over. From a registry row (where=row) it answers with the row; from the
-    asset page (where=page) with the handover panel and an ownerChanged event; without htmx
-    it redirects to the asset page."""
-    asset = get_asset_for_edit(request.user, slug)
+    """Hand an asset over, in two steps: the form (new owner, reason) answers with a summary
+    to confirm (asset, from, to, reason; "Change" goes back to the form), and the confirmed
+    summary hands over. From a registry row (where=row) it answers with the row; from the
+    asset page (where=page) with the handover panel and an ownerChanged event, which also
+    refreshes the page's other regions; without htmx the confirmed handover redirects to the
+    asset page with a message. Someone who no longer owns the asset (a page left open) is told
+    so in place, never a bare refusal."""
+    asset = get_asset_for_view(request.user, slug)
     where = request.POST.get("where") or request.GET.get("where") or "page"
     where = where if where in {"row", "page"} else "page"
+    if not asset.can_edit(request.user):
+        return not_yours(request, asset, where)
 
     if request.method == "GET":
         try:
@@ -384,33 +392,47 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
     # current owner, and the conflict is reported rather than a confusing field error.
     conflict = None
     done = None
+    confirming = False
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            done = services.asset_hand_over(
-                asset_id=asset.pk,
-                expected_owner_id=data["expected_owner"],
-                new_owner=data["new_owner"],
-                by=request.user,
-                reason=data["reason"],
-            )
-        except services.HandoverConflict as exc:
-            conflict = exc
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field, errors)
+        if data["expected_owner"] != asset.owner_id:
+            conflict = services.HandoverConflict(asset, latest_handover(asset))
+        elif request.POST.get("confirm") != "yes" or "change" in request.POST:
+            # Not yet: the summary to confirm, or ("Change") the form again as filled in.
+            confirming = "change" not in request.POST
+        else:
+            try:
+                done = services.asset_hand_over(
+                    asset_id=asset.pk,
+                    expected_owner_id=data["expected_owner"],
+                    new_owner=data["new_owner"],
+                    by=request.user,
+                    reason=data["reason"],
+                )
+            except services.HandoverConflict as exc:
+                conflict = exc
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field, errors)
     elif (
         "expected_owner" in form.cleaned_data
         and form.cleaned_data["expected_owner"] != asset.owner_id
     ):
         conflict = services.HandoverConflict(asset, latest_handover(asset))
 
-    status = 200 if done else (409 if conflict else 422)
+    status = 409 if conflict else (422 if form.errors else 200)
+    step = {"confirming": confirming, "autofocus": not done}
     if not request.htmx:
         if done:
             messages.success(request, handed_over_message(done))
             return redirect(asset)
-        context = {"asset": asset, "handover_form": form, "conflict": conflict, "where": "page"}
+        context = {
+            "asset": asset,
+            "handover_form": form,
+            "conflict": conflict,
+            "where": "page",
+            **step,
+        }
         if conflict:
             context["handover_form"] = HandoverForm(
                 initial={
@@ -432,6 +454,7 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
             "handover_form": None if (done or conflict) else form,
             "people": [] if (done or conflict) else handover_people(fresh.owner_id),
             "role_conflict_summary": role_conflict_summary(),
+            **step,
         }
         response = render(request, "ownership/index.html#asset-row", context, status=status)
     else:
@@ -444,6 +467,7 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
             # The panel stays for whoever just used it: it says what happened, and to a former
             # owner that the asset is no longer theirs.
             "can_edit": True,
+            **step,
         }
         if not done:
             context["handover_form"] = form
@@ -460,6 +484,30 @@ def handover(request: HttpRequest, slug: str) -> HttpResponse:
     if done or conflict:
         trigger_client_event(response, "ownerChanged", {"asset": asset.pk})
     return response
+
+
+def not_yours(request: HttpRequest, asset: Asset, where: str) -> HttpResponse:
+    """A handover asked for by someone who may not hand the asset over: most often its former
+    owner, on a page left open. Without htmx, the error page (with the layout) says who owns it
+    now; with htmx, the region they used says so in place, and the page's regions refresh."""
+    if not request.htmx:
+        raise PermissionDenied(
+            f"Only the owner of {asset.name} ({display_name(asset.owner)}) or staff can hand it "
+            "over. Ask them if it should change hands."
+        )
+    if where == "row":
+        context = {
+            "asset": Asset.objects.for_list().get(pk=asset.pk),
+            "confirm_days": settings.OWNERSHIP_CONFIRM_DAYS,
+            "role_conflict_summary": role_conflict_summary(),
+        }
+        response = render(request, "ownership/index.html#asset-row", context)
+        response = reswap(retarget(response, f"#asset-{asset.pk}"), "outerHTML")
+    else:
+        context = {"asset": asset, "can_edit": True}  # the panel: "You no longer own …"
+        response = render(request, "ownership/asset.html#handover-panel", context)
+        response = reswap(retarget(response, "#handover-panel"), "outerHTML")
+    return trigger_client_event(response, "ownerChanged", {"asset": asset.pk})
 
 
 def latest_handover(asset: Asset) -> Handover | None:

@@ -38,7 +38,14 @@ def test_filter_hand_over_in_place_and_a_stale_second_browser_gets_the_conflict(
     row.locator("summary", has_text="Hand over").click()
     row.locator("select[name=new_owner]").select_option(label="Marco Rossi (project.manager)")
     row.locator("input[name=reason]").fill("Priya moves to the CRM team")
-    row.get_by_role("button", name="Hand over").click()
+    row.get_by_role("button", name="Continue…").click()
+    # A summary to confirm: asset, from, to, reason; nothing changed yet.
+    summary = page.locator("#registry tbody tr").first.locator(".handover-confirm")
+    expect(summary).to_contain_text("Email marketing platform")
+    expect(summary).to_contain_text("Priya Patel")
+    expect(summary).to_contain_text("“Priya moves to the CRM team”")
+    assert Asset.objects.get(slug="email-marketing-platform").owner.username == "product.manager"
+    summary.get_by_role("button", name="Hand over to Marco Rossi").click()
     expect(page.locator("#registry tbody tr").first.locator(".owner-cell")).to_contain_text(
         "Marco Rossi"
     )
@@ -49,6 +56,9 @@ def test_filter_hand_over_in_place_and_a_stale_second_browser_gets_the_conflict(
     page.click("text=Email marketing platform")
     expect(page.locator("#history")).to_contain_text("Priya Patel → Marco Rossi")
     expect(page.locator("#history")).to_contain_text("Priya moves to the CRM team")
+    # Priya no longer owns it: no "Edit details", no handover panel.
+    expect(page.locator("#asset-actions")).not_to_contain_text("Edit details")
+    expect(page.locator("#handover-panel")).to_have_count(0)
 
     # The second browser still shows Priya and tries the same: it gets the conflict message.
     second.evaluate("window.__noReload = true")
@@ -56,7 +66,7 @@ def test_filter_hand_over_in_place_and_a_stale_second_browser_gets_the_conflict(
     expect(second.locator("#handover-panel select[name=new_owner]")).to_be_focused()
     second.select_option("#handover-panel select[name=new_owner]", label="Sam Okafor (stakeholder)")
     second.fill("#handover-panel input[name=reason]", "Sam takes it")
-    second.locator("#handover-panel").get_by_role("button", name="Hand over").click()
+    second.locator("#handover-panel").get_by_role("button", name="Continue…").click()
     expect(second.locator("#handover-panel")).to_contain_text("Someone was faster")
     expect(second.locator("#handover-panel")).to_contain_text("Marco Rossi")
     # the rest of the page followed the event: owner and history now show Marco

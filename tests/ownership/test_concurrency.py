@@ -60,6 +60,7 @@ def test_sixteen_concurrent_handovers_from_the_same_owner_exactly_one_wins():
                 "reason": f"request {i}",
                 "expected_owner": first_owner.pk,
                 "where": "row",
+                "confirm": "yes",
             },
             HTTP_HX_REQUEST="true",
         )

@@ -27,10 +27,12 @@ def asset(owner, editor):
 
 
 def handover_data(asset, new_owner, **extra):
+    """The confirmed handover (the second step: the summary's "Hand over to …")."""
     return {
         "new_owner": new_owner.pk,
         "reason": "Team change",
         "expected_owner": asset.owner_id,
+        "confirm": "yes",
         **extra,
     }
 

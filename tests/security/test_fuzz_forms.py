@@ -61,12 +61,21 @@ class FormSpec:
     page: str  # the page that shows the form
     action: str | None  # where it submits; None: to the page itself
     shown: tuple[str, ...] = ()  # pages that show what was saved
+    # Fields a later step adds (the handover's confirmation page posts confirm=yes).
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 SPECS = [
     FormSpec("asset-create", "stella.staff", "ownership:create", None, ("ownership:index",)),
     FormSpec("asset-edit", "product.manager", "ownership:edit", None, ("ownership:asset",)),
-    FormSpec("handover", "stella.staff", "ownership:handover", None, ("ownership:asset",)),
+    FormSpec(
+        "handover",
+        "stella.staff",
+        "ownership:handover",
+        None,
+        ("ownership:asset",),
+        (("confirm", "yes"),),
+    ),
     FormSpec("product-create", "stella.staff", "products:create", None, ("products:index",)),
     FormSpec("product-edit", "product.manager", "products:edit", None, ("products:detail",)),
     FormSpec(
@@ -188,7 +197,7 @@ def sign_in(client, demo: Demo, spec: FormSpec) -> None:
 def test_the_form_accepts_plain_input_so_the_fuzzing_reaches_the_save(client, db, demo, spec):
     sign_in(client, demo, spec)
     action, form = open_form(client, demo, spec)
-    response = client.post(action, baseline(form))
+    response = client.post(action, {**baseline(form), **dict(spec.extra)})
     assert response.status_code == 302, (spec.id, response.status_code, response.content[-3000:])
 
 
@@ -207,7 +216,7 @@ def test_known_payloads_in_every_text_field_are_refused_or_shown_inert(
     problems = []
     for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
         action, form = open_form(client, demo, spec)
-        values = baseline(form)
+        values = {**baseline(form), **dict(spec.extra)}
         for name in form.text_fields:
             values[name] = value
         response = client.post(action, values, **headers)
@@ -234,7 +243,7 @@ def test_known_payloads_in_every_text_field_are_refused_or_shown_inert(
 def test_generated_text_never_breaks_a_form_and_is_shown_inert(client, db, demo, spec, data):
     sign_in(client, demo, spec)
     action, form = open_form(client, demo, spec)
-    values = baseline(form)
+    values = {**baseline(form), **dict(spec.extra)}
     if spec.username is None:
         values.setdefault("password", DEMO_PASSWORD)
     fields = form.text_fields or [n for n in values if n != "csrfmiddlewaretoken"]
