@@ -21,6 +21,16 @@ def item(product, kpi):
 
 
 @pytest.fixture(autouse=True)
+def products_alone(monkeypatch):
+    """The product side's pages as products draws them, without what the apps above it
+    registered (products/extensions.py: the projects app's delivery lookup and panel); the
+    tests that need a registration make their own (test_extensions.py)."""
+    from products import extensions
+
+    monkeypatch.setattr(extensions, "EXTENSIONS", extensions.Extensions())
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """The people of these tests sign in with force_login; hashing their passwords slowly
     would only make the suite slow."""

@@ -209,3 +209,22 @@ def test_a_move_costs_the_same_queries_at_20_and_500_items(client, owner, data):
         assert response.status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+def test_a_registered_delivery_lookup_costs_the_board_and_the_table_one_query(client, owner):
+    """products/extensions.py: the lookup runs once a page, whatever the number of cards."""
+    from products.extensions import register_item_delivery
+
+    def lookup(item_ids):
+        return dict.fromkeys(
+            RoadmapItem.objects.filter(pk__in=item_ids).values_list("pk", flat=True)
+        )
+
+    client.force_login(owner)
+    product = make_product(owner=owner, name="Delivered", slug="delivered")
+    fill_roadmap(product, 200)
+    paths = [reverse("products:roadmap", args=[product.slug]) + q for q in ("", "?view=table")]
+    client.get(paths[0])
+    alone = [count_queries(client, path) for path in paths]
+    register_item_delivery(lookup)
+    assert [count_queries(client, path) for path in paths] == [n + 1 for n in alone]
