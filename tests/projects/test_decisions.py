@@ -59,9 +59,9 @@ def decide(request, product_owner, chosen):
 
 
 def cause_of(item: RoadmapItem) -> dict:
-    """The history's last save of the item, and the row naming why it changed."""
+    """Why the item's last save changed it: the history row's note and link."""
     change = RoadmapItemChange.objects.filter(item=item).order_by("-id").first()
-    return next(row for row in change.changes if row["field"] == "cause")
+    return {"new": change.note, "link": change.link}
 
 
 def test_bringing_an_item_in_plans_it_in_now_delivered_by_the_project_with_a_cost_line(
