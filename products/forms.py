@@ -25,6 +25,7 @@ from products.models import (
     RoadmapItem,
     Status,
     TargetKind,
+    in_order,
 )
 from roleplan.ownership.models import Asset, AssetKind
 from roleplan.people import display_name
@@ -470,7 +471,9 @@ class HypothesisForm(VersionedForm):
             del self.fields["version"]
         self.fields["kpi"].queryset = Kpi.objects.filter(product=product)
         self.fields["kpi"].choices = [("", "— none —"), *[(k.pk, k.name) for k in kpis]]
-        items = RoadmapItem.objects.filter(product=product).order_by("horizon", "rank", "id")
+        items = RoadmapItem.objects.filter(product=product).order_by(
+            in_order(Horizon.values, "horizon"), "rank", "id"
+        )
         self.fields["items"].queryset = items
         self.fields["items"].choices = [
             (pk, title) for pk, title in items.values_list("pk", "title")

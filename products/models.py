@@ -58,6 +58,14 @@ class Stage(models.TextChoices):
     SUNSET = "sunset", "Sunset"
 
 
+def in_order(choices: list[str], name: str) -> Case:
+    """A choice field's values in the order they are declared (a workflow, not the alphabet)."""
+    return Case(
+        *[When(**{name: value}, then=Value(n)) for n, value in enumerate(choices)],
+        output_field=models.IntegerField(),
+    )
+
+
 class Scoring(models.TextChoices):
     RICE = "rice", "RICE"
     ICE = "ice", "ICE"

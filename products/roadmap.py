@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db import models
-from django.db.models import Case, Count, F, OrderBy, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models import Count, F, OrderBy, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Lower, RowNumber
 from django.http import QueryDict
 from django.urls import reverse
 
 from products.extensions import attach_deliveries
 from products.forms import SORT_KEYS, RoadmapFilterForm
-from products.models import Horizon, Kpi, Product, RoadmapItem, Status
+from products.models import Horizon, Kpi, Product, RoadmapItem, Status, in_order
 
 COLUMN_SIZE = 50  # cards a board column shows first, and how many "Show more" adds
 PAGE_SIZE = 100  # rows of the table a page
@@ -180,14 +179,6 @@ def neighbours(product: Product, state: dict, item: RoadmapItem) -> tuple[int | 
 
 
 # The table ---------------------------------------------------------------------------------
-
-
-def in_order(choices: list[str], name: str) -> Case:
-    """A choice field's values in the order they are declared (a workflow, not the alphabet)."""
-    return Case(
-        *[When(**{name: value}, then=Value(n)) for n, value in enumerate(choices)],
-        output_field=models.IntegerField(),
-    )
 
 
 # The expression each sort key orders by; ties go by horizon and rank, as on the board.

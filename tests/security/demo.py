@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.urls import URLPattern, get_resolver, reverse
 
-from products.models import Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
+from products.models import Hypothesis, Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
 from projects.models import (
     ChangeOption,
     ChangeRequest,
@@ -186,6 +186,10 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
     simple = {
         "filename": PROJECT_SLUG,
         "kpi_id": demo.kpi.pk,
+        "hypothesis_id": Hypothesis.objects.filter(product=demo.kpi.product_id)
+        .order_by("pk")
+        .first()
+        .pk,
         "measurement_id": demo.measurement.pk,
         "risk_id": demo.product_risk.pk,
         "user_id": demo.editor.pk,
