@@ -388,7 +388,9 @@ HORIZON_CHOICES = [("", "—"), *((h, Horizon(h).label) for h in LATER_HORIZONS)
 
 
 class OptionItemForm(forms.Form):
-    """One roadmap item an option touches: what happens to it. A row with no item is left out."""
+    """One roadmap item an option touches: what happens to it. A row with no item, or with an
+    item and nothing said about it (the request's own item is offered in the first row), is
+    left out."""
 
     item = ObjectChoiceField(label="Roadmap item", required=False, empty_label="—")
     effect = forms.ChoiceField(label="What happens to it", choices=EFFECT_CHOICES, required=False)
@@ -411,6 +413,9 @@ class OptionItemForm(forms.Form):
         if data.get("item") is None:
             return data
         effect, horizon = data.get("effect"), data.get("horizon")
+        if not effect and not horizon and not (data.get("adds") or "").strip():
+            data["item"] = None  # an item chosen (or offered) and nothing said about it
+            return data
         if not effect:
             self.add_error("effect", "Say what happens to this item.")
         elif effect in TO_A_HORIZON and not horizon:

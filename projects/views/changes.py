@@ -166,10 +166,17 @@ def change_context(
         .prefetch_related("descopes", "item_effects__item__product__asset")
         .order_by("label")
     )
-    for option in options:
-        option.new_deadline = project.deadline + timedelta(days=option.deadline_days)
-        option.new_budget = project.budget + option.budget_amount
     decided_option = change.decision.option if hasattr(change, "decision") else None
+    # Each option's impact from where the project stood when it was decided (the baseline the
+    # decision moved from), or from where it stands now while the request is open.
+    deadline, budget = project.deadline, project.budget
+    if decided_option is not None:
+        written = change.decision.baseline
+        deadline = written.deadline - timedelta(days=decided_option.deadline_days)
+        budget = written.budget - decided_option.budget_amount
+    for option in options:
+        option.new_deadline = deadline + timedelta(days=option.deadline_days)
+        option.new_budget = budget + option.budget_amount
     can_add_options = access.can_edit and change.is_open
     if can_add_options and option_form is None:
         # The form lists the scope and the roadmap: read only for those who may add an option.
@@ -187,6 +194,7 @@ def change_context(
         "options": options,
         "decided_option": decided_option,
         "decision": decision,
+        "then": {"deadline": deadline, "budget": budget},
         "decision_costs": list(decision.cost_lines.only("id", "description", "planned"))
         if decided_option
         else [],

@@ -1,16 +1,123 @@
-"""The change request, end to end in Chromium: the project manager answers with options, the
-product manager decides, and the project page shows the moved deadline and budget against the
-original baseline."""
+"""Projects in Chromium: the whole path of issue 15 (approval asked for and given after its
+summary, a change request for XYZ answered with an option that brings it in, the decision, XYZ
+in Now on the roadmap delivered by the project, the cost line on the budget); the change
+request's options and decision against the original baseline; scope added in place; filters."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
+from products.models import RoadmapItem
 from projects import services
 from tests.factories import PASSWORD, UserFactory
-from tests.projects.factories import approved_project
+from tests.projects.factories import (
+    CostLineFactory,
+    DeliverableFactory,
+    ProjectFactory,
+    approved_project,
+    make_product,
+)
+
+
+def test_approval_then_a_decision_brings_xyz_onto_the_roadmap_with_its_cost(open_browser):
+    marco = UserFactory(username="marco", first_name="Marco", last_name="Rossi")
+    priya = UserFactory(username="priya", first_name="Priya", last_name="Patel")
+    product = make_product(owner=priya, name="Email platform")
+    RoadmapItem.objects.create(
+        product=product, title="Recommendations (XYZ)", horizon="next", status="idea", rank=0
+    )
+    today = date.today()
+    project = ProjectFactory(
+        manager=marco,
+        product=product,
+        name="Email replacement",
+        slug="email-replacement",
+        start_date=today - timedelta(days=60),
+        deadline=today + timedelta(days=60),
+    )
+    DeliverableFactory(project=project, title="Abandoned-cart journeys (ABC)")
+    CostLineFactory(
+        project=project,
+        description="Partner, first month",
+        planned=Decimal(30000),
+        actual=Decimal(18000),
+        date=today - timedelta(days=40),
+    )
+
+    # The project manager asks for approval: until then the health is no verdict.
+    pm = open_browser().login("marco", PASSWORD)
+    base = pm.url.rstrip("/")
+    pm.goto(base + project.get_absolute_url())
+    expect(pm.locator("[data-health]")).to_have_text("Not baselined")
+    pm.get_by_label("A note for the product's owner").fill("The partner starts next week.")
+    pm.get_by_role("button", name="Ask Priya Patel for approval").click()
+    expect(pm.locator("[data-approval=pending]")).to_contain_text("Awaits approval by Priya Patel")
+
+    # The owner sees it on the dashboard, reads the summary, approves.
+    po = open_browser().login("priya", PASSWORD)
+    po.get_by_role("link", name="Email replacement: baseline awaits your approval").click()
+    expect(
+        po.get_by_role("heading", name="Approve the baseline of Email replacement")
+    ).to_be_visible()
+    expect(po.locator("[data-summary=scope]")).to_have_text("1 deliverable")
+    expect(po.locator(".approval-note")).to_contain_text("The partner starts next week.")
+    po.get_by_role("button", name="Approve the baseline").click()
+    expect(po.locator(".messages")).to_contain_text("Approved")
+    expect(po.locator("[data-health]")).not_to_have_text("Not baselined")
+
+    # The owner asks for XYZ on top of ABC.
+    po.get_by_role("link", name="Ask for a change").first.click()
+    po.get_by_label("Title").fill("Add Feature XYZ")
+    po.get_by_label("Description").fill("Recommendations after the first order.")
+    po.get_by_label("Why").fill("Repurchase rate +6% within 3 months of launch.")
+    po.get_by_label("Roadmap item").select_option(label="Recommendations (XYZ)")
+    po.get_by_role("button", name="Send the request").click()
+    expect(po.get_by_role("heading", name="CR-1 · Add Feature XYZ")).to_be_visible()
+    change_url = po.url.split("#")[0].removeprefix(base)
+
+    # The project manager answers: more budget and two more weeks, XYZ brought in.
+    pm.goto(base + change_url)
+    form = pm.locator("#add-option form")
+    form.get_by_label("Title").fill("Add budget and move the deadline")
+    form.get_by_label("Deadline impact (days)").fill("14")
+    form.get_by_label("Budget impact").fill("8000")
+    expect(form.locator("#id_items-0-item")).to_have_value(
+        str(RoadmapItem.objects.get(title="Recommendations (XYZ)").pk)
+    )
+    form.locator("#id_items-0-effect").select_option("bring_in")
+    form.locator("#id_items-0-adds").fill("Recommendations in post-purchase emails")
+    form.get_by_role("button", name="Add option").click()
+    option = pm.locator("#option-A")
+    expect(option).to_contain_text("Recommendations (XYZ): brought into this project")
+    expect(option).to_contain_text("+8,000")
+
+    # The owner decides; the decision says what moved.
+    po.goto(base + change_url)
+    decide = po.locator("#decide form")
+    decide.get_by_label("Option A: Add budget and move the deadline").check()
+    decide.get_by_label("Why").fill("Worth two weeks and **8,000**.")
+    decide.locator("summary", has_text="Record the decision").click()
+    decide.get_by_role("button", name="Yes, record the decision").click()
+    po.wait_for_url(f"**{change_url}#decision")
+    moved = po.locator("#decision")
+    expect(moved).to_contain_text("Recommendations (XYZ), brought into this project (Now")
+    expect(moved).to_contain_text("CR-1: Add Feature XYZ")
+
+    # The roadmap: XYZ in Now, delivered by the project.
+    po.goto(base + f"/products/{product.asset.slug}/roadmap/")
+    now = po.locator("#column-now")
+    expect(now).to_contain_text("Recommendations (XYZ)")
+    expect(now).to_contain_text("Delivered by Email replacement")
+
+    # The budget: the cost line of the decision, and the spent line drawn.
+    pm.goto(base + f"/projects/{project.slug}/budget/")
+    expect(pm.locator("#budget table.stack")).to_contain_text("CR-1: Add Feature XYZ")
+    expect(pm.locator(".spend-chart .actual-line")).to_have_count(1)
+    expect(pm.locator("[data-figure=spent]")).to_have_text("EUR\u00a018,000")
 
 
 def test_project_manager_adds_options_and_product_manager_decides(open_browser):
@@ -39,11 +146,11 @@ def test_project_manager_adds_options_and_product_manager_decides(open_browser):
     form.get_by_label("Title").fill("Add budget and move the deadline")
     form.get_by_label("Deadline impact (days)").fill("14")
     form.get_by_label("Budget impact").fill("20000")
-    form.get_by_label("Deliverables added").fill("Feature XYZ")
+    form.get_by_label("Deliverables added, not for a roadmap item").fill("Feature XYZ")
     form.get_by_role("button", name="Add option").click()
     expect(pm.locator("#option-B")).to_contain_text("+14 days")
     expect(pm.locator("#option-B")).to_contain_text("7 Dec 2026")
-    expect(pm.locator("#option-B")).to_contain_text("140,000 EUR")
+    expect(pm.locator("#option-B")).to_contain_text("EUR\u00a0140,000")
     expect(pm.locator("#decide")).to_have_count(0)
 
     po = open_browser().login("priya", PASSWORD)
@@ -56,11 +163,12 @@ def test_project_manager_adds_options_and_product_manager_decides(open_browser):
     decide.locator("summary", has_text="Record the decision").click()
     decide.get_by_role("button", name="Yes, record the decision").click()
 
-    po.wait_for_url(f"**/projects/{project.slug}/")
+    po.wait_for_url(f"**{change_url}#decision")
     expect(po.locator(".messages")).to_contain_text("Option B accepted")
+    po.get_by_role("navigation", name="Project").get_by_role("link", name="Overview").click()
     triangle = po.locator("#triangle")
     expect(triangle.locator("[data-now-deadline]")).to_have_text("7 Dec 2026")
-    expect(triangle.locator("[data-now-budget]")).to_have_text("140,000 EUR")
+    expect(triangle.locator("[data-now-budget]")).to_have_text("EUR\u00a0140,000")
     expect(triangle.locator("[data-original-deadline-variance]")).to_have_text("+14 days")
     expect(triangle.locator("[data-original-budget-variance]")).to_have_text("+20,000")
     expect(triangle).to_contain_text("Baseline 2")

@@ -125,3 +125,42 @@ def test_nothing_the_demo_records_happens_after_the_day_it_is_seeded(db, monkeyp
         assert not project.deliverables.exclude(status="planned").exists()
         assert not project.cost_lines.filter(actual__isnull=False).exists()
         assert not project.milestones.filter(done_on__isnull=False).exists()
+
+
+def test_the_black_friday_case_walks_from_the_xyz_request_to_the_roadmap(seeded_in_october):
+    """CR-3's options say what each does to ABC and XYZ; deciding "add budget and move the
+    deadline" puts XYZ in Now, delivered by the project, with the budget as a cost line."""
+    from products.models import RoadmapItem
+    from projects import services
+    from projects.delivery import item_deliveries
+
+    project = Project.objects.get(slug="replace-legacy-email-system")
+    request = project.change_requests.get(number=3)
+    effects = {
+        option.label: sorted(
+            (e.item.title.split("(")[-1].rstrip(")"), e.effect, e.horizon)
+            for e in option.item_effects.select_related("item")
+        )
+        for option in request.options.all()
+    }
+    assert effects == {
+        "A": [("Feature XYZ", "defer", "later")],
+        "B": [("Feature XYZ", "bring_in", "")],
+        "C": [("Feature ABC", "simplify", ""), ("Feature XYZ", "bring_in", "")],
+    }
+    xyz = RoadmapItem.objects.get(title__endswith="(Feature XYZ)")
+    assert item_deliveries([xyz.pk]) == {}
+    budget = project.budget
+    services.change_request_decide(
+        request_id=request.pk,
+        by=request.requested_by,
+        rationale="Worth two weeks",
+        option_id=request.options.get(label="B").pk,
+    )
+    xyz.refresh_from_db()
+    assert (xyz.horizon, xyz.status) == ("now", "planned")
+    assert item_deliveries([xyz.pk])[xyz.pk].project_name == project.name
+    line = project.cost_lines.get(description__startswith="CR-3:")
+    assert line.planned == 24000
+    project.refresh_from_db()
+    assert project.budget == budget + 24000

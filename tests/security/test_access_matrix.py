@@ -45,10 +45,18 @@ VIEWABLE = frozenset(
 OWN = frozenset({"alignment:calendar_change"})
 # Public at a secret address; tested with a wrong secret below.
 SECRET = frozenset({"alignment:calendar_feed"})
-# What only the product's owner does on a project.
+# What only the product's owner does on a project (the project's people raise change requests
+# too: projects:change_new is theirs as well, issue 15).
 PRODUCT_OWNER_ONLY = frozenset(
-    {"projects:change_new", "projects:change_decide", "projects:change_withdraw"}
+    {
+        "projects:change_decide",
+        "projects:change_withdraw",
+        "projects:approval_return",
+        "projects:deliverable_remove",
+    }
 )
+# What both the product's owner and the project's people do on a project.
+OWNER_AND_PROJECT_PEOPLE = frozenset({"projects:change_new"})
 EDITORS_ONLY_OWNER = frozenset({"products:editor_add", "products:editor_remove"})
 # Regions of the sync page that htmx asks for by target.
 SYNC_REGIONS = ("agenda", "actions", "decisions", "notes", "action-list", "decision-list")
@@ -75,7 +83,10 @@ def denied_routes(demo: Demo, username: str) -> list[Route]:
         elif username == "project.manager":  # runs the project; not the product's owner
             denied = app in {"ownership", "products"} or name in PRODUCT_OWNER_ONLY
         elif username == "product.manager":  # owns the product; does not run the project
-            denied = app == "projects" and name not in PRODUCT_OWNER_ONLY | {"projects:approve"}
+            denied = app == "projects" and name not in PRODUCT_OWNER_ONLY | {
+                "projects:approve",
+                *OWNER_AND_PROJECT_PEOPLE,
+            }
         elif username == "dana.kim":  # edits the product; takes no part in this sync
             denied = app in {"alignment", "ownership"} or name in EDITORS_ONLY_OWNER
             denied = denied or (app == "projects" and name not in VIEWABLE)
