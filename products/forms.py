@@ -462,7 +462,12 @@ class HypothesisForm(VersionedForm):
             "metric": forms.Textarea(attrs={"rows": 2}),
             "items": forms.SelectMultiple(attrs={"size": 8}),
         }
-        help_texts = {"items": "The roadmap items whose confidence it changes when concluded."}
+        help_texts = {
+            "hypothesis": MARKDOWN_HELP,
+            "action": MARKDOWN_HELP,
+            "insight": f"Needed to validate or invalidate it. {MARKDOWN_HELP}",
+            "items": "The roadmap items whose confidence it changes when concluded.",
+        }
 
     def __init__(self, *args, product: Product, kpis: list[Kpi], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -235,3 +235,17 @@ def test_the_list_costs_the_same_queries_for_3_and_60_hypotheses(client, owner):
             assert client.get(url).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_hadi_texts_are_markdown_and_sanitised(client, viewer, product, owner):
+    hypothesis = services.hypothesis_create(
+        product=product,
+        by=owner,
+        hypothesis="We believe **reminders** work <script>alert(1)</script>",
+        action="- remind half\n- compare",
+    )
+    client.force_login(viewer)
+    html = client.get(hypothesis.get_absolute_url()).content.decode()
+    assert "<strong>reminders</strong>" in html
+    assert "<li>remind half</li>" in html
+    assert "<script>alert(1)" not in html
