@@ -1,7 +1,7 @@
 """Who may do what on a project. Roles are facts about the project, not flags on users:
 
-- whoever holds the "planner" permission (ownership.plan, granted by an administrator) creates
-  projects;
+- whoever holds the planner permission (products.access.can_plan: ownership.plan, or staff)
+  creates projects;
 - the project manager (project.manager), staff and the project's editors edit the project:
   its fields, scope, milestones, costs, risks, and the options of change requests; they ask
   the product's owner to approve the baseline, and raise change requests (to take baselined
@@ -24,25 +24,22 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from products.access import can_plan
 from projects.models import ChangeRequest, Project, ProjectStatus
 
 CLOSED_STATUSES = (ProjectStatus.DONE, ProjectStatus.CANCELLED)
 
-# Declared on the ownership registry's Asset (Meta.permissions): who may create products and
-# projects. Granted by an administrator, to a person or a group.
-PLANNER_PERMISSION = "ownership.plan"
+# Who may start projects: the planner permission (ownership.plan), the same rule as for
+# registering products (products.access.can_plan: staff too).
 PLANNER_REFUSAL = (
-    "Creating a project needs the “planner” permission. An administrator grants it (in the "
-    "admin: Users, or a group of them, then Permissions: “ownership | asset | plan”)."
+    "Creating a project needs the planner permission, which your account does not have. Staff "
+    "grant it in the admin (Users, or a group: “Ownership registry | asset | Can create "
+    "products and projects”); the product and project managers usually have it."
 )
 
 
-def can_create_projects(user: User) -> bool:
-    return user.is_active and user.has_perm(PLANNER_PERMISSION)
-
-
 def require_planner(user: User) -> None:
-    if not can_create_projects(user):
+    if not can_plan(user):
         raise PermissionDenied(PLANNER_REFUSAL)
 
 

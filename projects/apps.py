@@ -30,10 +30,7 @@ class ProjectsConfig(AppConfig):
             "product and project voices are then one person).",
         )
 
-        try:
-            from products.extensions import register_item_delivery, register_product_panel
-        except ImportError:  # the products side of issue 15 has not landed its extension point
-            return
+        from products.extensions import register_item_delivery, register_product_panel
         from projects import delivery
 
         # The roadmap names the project delivering each item, and the product page lists the

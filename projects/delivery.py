@@ -18,9 +18,9 @@ from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, Subque
 from django.urls import reverse
 from django.utils import timezone
 
+from products.access import can_plan
 from products.extensions import ItemDelivery, ProductPanel
 from projects import health
-from projects.access import can_create_projects
 from projects.models import Deliverable, DeliverableStatus, Milestone, Project, ProjectStatus
 
 STARTED = (DeliverableStatus.IN_PROGRESS, DeliverableStatus.BLOCKED, DeliverableStatus.DONE)
@@ -122,7 +122,7 @@ def projects_panel(product, user) -> ProductPanel:
         for p in projects
     ]
     create_url = ""
-    if can_create_projects(user):
+    if can_plan(user):
         create_url = reverse("projects:create") + f"?product={product.pk}"
     return ProductPanel(
         template="projects/_product_panel.html",

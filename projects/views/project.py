@@ -16,11 +16,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from products.access import can_plan
 from products.models import Product
 from projects import extensions, health, overview, services
 from projects.access import (
     ProjectAccess,
-    can_create_projects,
     get_project,
     get_project_for_edit,
     require_planner,
@@ -181,7 +181,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "groups": GROUPS,
         "statuses": ProjectStatus.choices,
         "any_projects": bool(rows) or filters != ProjectFilters(),
-        "can_create": can_create_projects(request.user),
+        "can_create": can_plan(request.user),
     }
     template = "projects/index.html#project-list" if request.htmx else "projects/index.html"
     return render(request, template, context)

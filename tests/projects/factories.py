@@ -117,20 +117,12 @@ def approved_project(
 
 
 def grant_planner(user) -> None:
-    """Give `user` the "planner" permission (ownership.plan) that creating projects needs. The
-    permission is declared on the ownership registry's Asset; got or created here so these
-    tests read the same before and after its migration."""
+    """Give `user` the planner permission (ownership.plan) that creating projects needs."""
     from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
 
-    from roleplan.ownership.models import Asset
-
-    permission, _ = Permission.objects.get_or_create(
-        codename="plan",
-        content_type=ContentType.objects.get_for_model(Asset),
-        defaults={"name": "Can plan products and projects"},
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="ownership", codename="plan")
     )
-    user.user_permissions.add(permission)
     # Django keeps a user's permissions once read: forget them.
     for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
         user.__dict__.pop(cache, None)

@@ -464,7 +464,7 @@ def test_empty_projects_list_says_what_a_project_is(client, viewer):
     html = client.get(reverse("projects:index")).content.decode()
     assert "No projects yet" in html
     assert "Start the first project" not in html
-    assert "needs the “planner” permission" in html
+    assert "needs the planner permission" in html
     grant_planner(viewer)
     html = client.get(reverse("projects:index")).content.decode()
     assert "Start the first project" in html
