@@ -17,7 +17,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 
-from products.models import Hypothesis, Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
+from products.models import (
+    Hypothesis,
+    Kpi,
+    KpiMeasurement,
+    Product,
+    ProductRisk,
+    RoadmapImport,
+    RoadmapItem,
+)
 
 # The planner permission: who may register products (and start projects).
 PLANNER_PERMISSION = "ownership.plan"
@@ -145,3 +153,13 @@ def get_hypothesis_for_edit(
         Hypothesis.objects.select_related("kpi"), pk=hypothesis_id, product=product
     )
     return product, hypothesis
+
+
+def get_import_for_edit(user: User, slug: str, import_id: int) -> tuple[Product, RoadmapImport]:
+    """A roadmap file being imported, or imported: for those who may change the roadmap."""
+    product = get_product_for_edit(user, slug)
+    upload = get_object_or_404(
+        RoadmapImport.objects.select_related("updated_by"), pk=import_id, product=product
+    )
+    upload.product = product  # its URL names the product's slug: no query for it
+    return product, upload

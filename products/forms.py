@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
+from products import roadmap_csv, spreadsheets
 from products.models import (
     Direction,
     Horizon,
@@ -27,6 +28,7 @@ from products.models import (
     TargetKind,
     in_order,
 )
+from products.spreadsheets import MAX_BYTES, MAX_ROWS, Table, UnreadableFile, read_table
 from roleplan.ownership.models import Asset, AssetKind
 from roleplan.people import display_name
 
@@ -554,3 +556,80 @@ class RoadmapFilterForm(forms.Form):
             "page": data.get("page") or 1,
             **{f"show_{h.value}": data.get(f"show_{h.value}") for h in Horizon},
         }
+
+
+# Roadmap import -------------------------------------------------------------------------------
+
+
+class RoadmapUploadForm(forms.Form):
+    """A roadmap file: read (products/spreadsheets.py) when it is validated, refused with the
+    reason when it cannot be read or names no field in its header. `table` is what was read."""
+
+    file = forms.FileField(
+        label="CSV file",
+        allow_empty_file=True,  # spreadsheets.py says “The file is empty.” in its own words
+        help_text=(
+            "Jira Product Discovery's or Jira's CSV export, Productboard's feature export, or "
+            f"a roadmap exported from roleplan. At most {MAX_BYTES / 1024 / 1024:g} MB and "
+            f"{MAX_ROWS:,} rows; UTF-8 or UTF-16, separated by commas, semicolons or tabs."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,text/csv"}),
+    )
+
+    def __init__(self, *args, product: Product, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.product = product
+        self.table: Table | None = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > spreadsheets.MAX_BYTES:  # refused before it is read into memory
+            raise forms.ValidationError(spreadsheets.too_big(upload.size))
+        try:
+            table = read_table(upload.read())
+        except UnreadableFile as error:
+            raise forms.ValidationError(str(error)) from None
+        source = roadmap_csv.detect(table.header)
+        if not any(roadmap_csv.proposed_mapping(self.product, table, source)):
+            raise forms.ValidationError(
+                "The first row names no roadmap field, so it is not a header roleplan knows: "
+                "a Jira export starts with Summary, Issue key…, a Productboard export with "
+                "Feature name…, a roleplan export with Key, roleplan id, Title…"
+            )
+        if not table.rows:
+            raise forms.ValidationError("The file has a header but no rows to import.")
+        self.table = table
+        return upload
+
+
+class ImportMappingForm(forms.Form):
+    """The field each column of an upload fills: one select per column, in the file's order.
+    Whether the mapping as a whole works (a title column, no field twice) is said by the
+    preview (roadmap_csv.check_mapping), which shows it next to what it does."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, data=None, *, upload, header: list[str], product: Product) -> None:
+        super().__init__(data, initial={"version": upload.version})
+        choices = [("", "— not imported —")]
+        choices += [(target.name, target.label) for target in roadmap_csv.offered(product)]
+        mapping = upload.mapping
+        self.names = []
+        for index, header_name in enumerate(header):
+            name = f"column-{index}"
+            self.names.append(name)
+            self.fields[name] = forms.ChoiceField(
+                label=header_name or f"Column {index + 1}",
+                choices=choices,
+                required=False,
+                initial=mapping[index] if index < len(mapping) else "",
+            )
+
+    def mapping(self) -> list[str]:
+        return [self.cleaned_data[name] for name in self.names]
+
+
+class ImportRunForm(forms.Form):
+    """Import the upload as previewed: the version of the mapping the preview showed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

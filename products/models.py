@@ -452,6 +452,14 @@ class RoadmapItem(Versioned):
     horizon = models.CharField(max_length=8, choices=Horizon.choices, default=Horizon.LATER)
     # Dense positions 0..n-1 within (product, horizon); products/services.py keeps them so.
     rank = models.PositiveIntegerField(default=0)
+    # The item's key in the tool it came from (a Jira issue key, a Productboard feature id):
+    # importing that tool's file again updates the item with this key (products/roadmap_csv.py).
+    external_key = models.CharField(
+        "key",
+        max_length=100,
+        blank=True,
+        help_text="The item's key in the tool it was imported from, such as a Jira issue key.",
+    )
     kpi = models.ForeignKey(
         Kpi,
         on_delete=models.SET_NULL,
@@ -533,6 +541,12 @@ class RoadmapItem(Versioned):
             models.CheckConstraint(condition=~Q(title=""), name="roadmap_title_not_blank"),
             models.UniqueConstraint(
                 fields=["product", "horizon", "rank"], name="roadmap_rank_unique_in_horizon"
+            ),
+            # One item per key and product, so a re-import finds the item it updates.
+            models.UniqueConstraint(
+                fields=["product", "external_key"],
+                condition=~Q(external_key=""),
+                name="roadmap_external_key_unique_per_product",
             ),
             models.CheckConstraint(condition=Q(reach__gte=0), name="roadmap_reach_not_negative"),
             models.CheckConstraint(
@@ -694,6 +708,71 @@ class RoadmapItemChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.action} v{self.version}"
+
+
+class ImportSource(models.TextChoices):
+    """Where an imported roadmap file comes from, as detected from its header row."""
+
+    JIRA = "jira", "Jira Product Discovery"
+    PRODUCTBOARD = "productboard", "Productboard"
+    ROLEPLAN = "roleplan", "roleplan"
+    CSV = "csv", "CSV"
+
+
+class RoadmapImport(Versioned):
+    """A roadmap file on its way in, then the record of its import.
+
+    Uploaded, it holds the file's text (decoded, at most MAX_BYTES: products/spreadsheets.py)
+    and the mapping of its columns to item fields, which people change before importing (each
+    change counts the version up, and the import names the version it was shown). Imported,
+    it keeps what happened (the counts, the items created and updated) and drops the text. It
+    lives in the database rather than in the session (read on every request) or in a hidden
+    field (the file would travel back and forth at each step), so any web process can serve
+    the next step. Drafts not imported within a day are deleted (services.roadmap_upload)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="imports")
+    file_name = models.CharField(max_length=200)
+    source = models.CharField(max_length=12, choices=ImportSource.choices)
+    # How the file was read: its encoding and separator ("utf-8-sig", ";").
+    encoding = models.CharField(max_length=20)
+    delimiter = models.CharField(max_length=1)
+    content = models.TextField(blank=True)
+    # One entry per column of the file: the item field it fills, or "" (not imported).
+    mapping = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    # What the import did: {"created": [ids], "updated": [ids], "unchanged": n}.
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *Versioned.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(source__in=ImportSource.values), name="roadmap_import_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("products:roadmap_import_review", args=[self.product.asset.slug, self.pk])
+
+    @property
+    def created_count(self) -> int:
+        return len(self.result.get("created", []))
+
+    @property
+    def updated_count(self) -> int:
+        return len(self.result.get("updated", []))
+
+    @property
+    def unchanged_count(self) -> int:
+        return self.result.get("unchanged", 0)
 
 
 class RiskCategory(models.TextChoices):

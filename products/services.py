@@ -20,7 +20,7 @@ Concurrency rules:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from django.db.models import Case, F, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from products import roadmap_csv
 from products.models import (
     CONCLUDED,
     ChangeAction,
@@ -41,9 +42,11 @@ from products.models import (
     KpiMeasurement,
     Product,
     ProductRisk,
+    RoadmapImport,
     RoadmapItem,
     RoadmapItemChange,
 )
+from products.spreadsheets import Table, parse
 from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
 from roleplan.versioning import StaleEdit, differences, lock_for_edit, save_edit
@@ -400,6 +403,165 @@ def changes_for(items: Iterable[RoadmapItem]) -> dict[int, list[RoadmapItemChang
     for change in RoadmapItemChange.objects.filter(item__in=list(items)).select_related("by"):
         grouped.setdefault(change.item_id, []).append(change)
     return grouped
+
+
+# Roadmap import ---------------------------------------------------------------------------------
+
+DRAFT_LIFETIME = timedelta(days=1)  # an upload not imported by then is deleted
+
+
+class ImportRefused(Exception):
+    """The file's mapping or rows have errors: nothing was written. `plan` says which."""
+
+    def __init__(self, plan: roadmap_csv.Plan) -> None:
+        self.plan = plan
+        super().__init__(f"{len(plan.problems) + len(plan.mapping_errors)} errors")
+
+
+class AlreadyImported(Exception):
+    """The upload was imported already (a second click, another tab)."""
+
+
+@transaction.atomic
+def roadmap_upload(*, product: Product, by: User, file_name: str, table: Table) -> RoadmapImport:
+    """Keep a file read by products/spreadsheets.py until it is imported, with the mapping
+    its header suggests (products/roadmap_csv.py). Drafts older than DRAFT_LIFETIME go."""
+    RoadmapImport.objects.filter(
+        imported_at=None, created_at__lt=timezone.now() - DRAFT_LIFETIME
+    ).delete()
+    source = roadmap_csv.detect(table.header)
+    return RoadmapImport.objects.create(
+        product=product,
+        file_name=file_name[:200],
+        source=source,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        content=table.text,
+        mapping=roadmap_csv.proposed_mapping(product, table, source),
+        created_by=by,
+        updated_by=by,
+    )
+
+
+@transaction.atomic
+def roadmap_upload_map(
+    *, upload_id: int, version: int, by: User, mapping: list[str]
+) -> RoadmapImport:
+    """Save the fields the upload's columns fill (checked when it is previewed and imported:
+    roadmap_csv.check_mapping), if nobody saved another mapping since `version` (StaleEdit);
+    AlreadyImported once it was imported."""
+    upload = lock_for_edit(RoadmapImport, upload_id, version)
+    if upload.imported_at is not None:
+        raise AlreadyImported(upload)
+    save_edit(upload, {"mapping": mapping}, by=by)
+    return upload
+
+
+@transaction.atomic
+def roadmap_upload_run(*, upload_id: int, version: int, by: User) -> RoadmapImport:
+    """Import the upload as mapped at `version` (StaleEdit if the mapping changed since), then
+    keep what it did and drop the file's text. ImportRefused, and nothing written, if a row
+    has an error; AlreadyImported if it was imported before."""
+    upload = lock_for_edit(RoadmapImport, upload_id, version)
+    if upload.imported_at is not None:
+        raise AlreadyImported(upload)
+    upload.product = Product.objects.select_related("asset").get(pk=upload.product_id)
+    result = roadmap_import(
+        product=upload.product,
+        by=by,
+        table=parse(upload.content, upload.delimiter),
+        mapping=upload.mapping,
+        note=f"Imported from “{upload.file_name}” ({upload.get_source_display()})",
+        link=upload.get_absolute_url(),
+    )
+    save_edit(upload, {"imported_at": timezone.now(), "result": result, "content": ""}, by=by)
+    return upload
+
+
+@transaction.atomic
+def roadmap_import(
+    *, product: Product, by: User, table: Table, mapping: list[str], note: str, link: str = ""
+) -> dict[str, Any]:
+    """Create and update the product's items as the rows of `table` say (roadmap_csv), all or
+    nothing: ImportRefused if any row has an error. The product is locked first, as every rank
+    change locks it, and the items with it, so the plan cannot go stale before it is written.
+
+    New items, and items the file moves to another horizon, go to the end of their horizon in
+    the file's order (ranks stay dense: write_ranks); each created or changed item gets a
+    history row saying `note` and linking to `link`, and is announced as a hand-made one is.
+    Returns {"created": [ids], "updated": [ids], "unchanged": n}."""
+    lock_product(product.pk)
+    plan = roadmap_csv.plan_import(product, table, mapping, for_update=True)
+    if not plan.ok:
+        raise ImportRefused(plan)
+    now = timezone.now()
+    created: list[RoadmapItem] = []
+    updated: list[RoadmapItem] = []
+    moved: list[RoadmapItem] = []
+    history: list[RoadmapItemChange] = []
+    horizons: set[str] = set()
+    # Ranks above any in use, in the file's order; write_ranks below closes them up.
+    above = RoadmapItem.objects.filter(product_id=product.pk).count()
+    for position, row in enumerate(plan.rows, start=above):
+        if row.action == roadmap_csv.Action.CREATE:
+            item = RoadmapItem(product=product, rank=position, updated_by=by, **row.data)
+            created.append(item)
+            horizons.add(item.horizon)
+        elif row.action == roadmap_csv.Action.UPDATE:
+            item, was_in = row.item, row.item.horizon
+            for name, value in row.data.items():
+                setattr(item, name, value)
+            item.version += 1
+            item.updated_by, item.updated_at = by, now
+            history.append(
+                RoadmapItemChange(
+                    item=item,
+                    by=by,
+                    action=ChangeAction.EDITED,
+                    version=item.version,
+                    changes=row.changes,
+                    at=now,
+                    note=note[:300],
+                    link=link[:300],
+                )
+            )
+            if item.horizon != was_in:
+                item.rank = position
+                horizons.update({was_in, item.horizon})
+                moved.append(item)
+            updated.append(item)
+    RoadmapItem.objects.bulk_create(created)
+    if updated:
+        written = {name for row in plan.rows for name in row.data if row.item is not None}
+        fields = sorted(written | {"version", "updated_by", "updated_at", "rank"})
+        RoadmapItem.objects.bulk_update(updated, fields, batch_size=500)
+    for horizon in sorted(horizons):
+        write_ranks(product.pk, horizon, horizon_ids(product.pk, horizon))
+    history.extend(
+        RoadmapItemChange(
+            item=item,
+            by=by,
+            action=ChangeAction.CREATED,
+            version=item.version,
+            changes=[],
+            at=now,
+            note=note[:300],
+            link=link[:300],
+        )
+        for item in created
+    )
+    RoadmapItemChange.objects.bulk_create(history)
+    for item in created:
+        announce(Event.ROADMAP_ITEM_CREATED, item_id=item.pk)
+    for item in updated:
+        announce(Event.ROADMAP_ITEM_UPDATED, item_id=item.pk)
+    for item in moved:
+        announce(Event.ROADMAP_ITEM_MOVED, item_id=item.pk)
+    return {
+        "created": [item.pk for item in created],
+        "updated": [item.pk for item in updated],
+        "unchanged": plan.counts[roadmap_csv.Action.UNCHANGED],
+    }
 
 
 # Hypotheses -------------------------------------------------------------------------------------

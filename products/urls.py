@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from products.views import hypotheses, items, kpis, product, risks, roadmap
+from products.views import hypotheses, imports, items, kpis, product, risks, roadmap
 
 app_name = "products"
 
@@ -56,6 +56,23 @@ urlpatterns = [
         "<slug:slug>/roadmap/columns/<str:horizon>/",
         roadmap.roadmap_column,
         name="roadmap_column",
+    ),
+    path("<slug:slug>/roadmap/export.csv", imports.roadmap_export, name="roadmap_export"),
+    path("<slug:slug>/roadmap/import/", imports.import_start, name="roadmap_import"),
+    path(
+        "<slug:slug>/roadmap/imports/<int:import_id>/",
+        imports.import_review,
+        name="roadmap_import_review",
+    ),
+    path(
+        "<slug:slug>/roadmap/imports/<int:import_id>/mapping/",
+        imports.import_mapping,
+        name="roadmap_import_mapping",
+    ),
+    path(
+        "<slug:slug>/roadmap/imports/<int:import_id>/run/",
+        imports.import_run,
+        name="roadmap_import_run",
     ),
     path("<slug:slug>/roadmap/items/new/", items.item_create, name="item_create"),
     # A card builds these from the first one's address and its id (products/roadmap.py

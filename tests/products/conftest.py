@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from roleplan import events
+from roleplan.events import Event
 from tests.products.factories import KpiFactory, make_item, make_product
 
 
@@ -35,3 +37,22 @@ def fast_password_hashing(settings):
     """The people of these tests sign in with force_login; hashing their passwords slowly
     would only make the suite slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def announced():
+    """What the product services announce, as (event, payload), once their transaction commits."""
+    heard: list[tuple[Event, dict]] = []
+    handlers = {
+        event: (lambda event=event, **payload: heard.append((event, payload)))
+        for event in (
+            Event.ROADMAP_ITEM_CREATED,
+            Event.ROADMAP_ITEM_UPDATED,
+            Event.ROADMAP_ITEM_MOVED,
+        )
+    }
+    for event, handler in handlers.items():
+        events.subscribe(event, handler)
+    yield heard
+    for event, handler in handlers.items():
+        events._handlers[event].remove(handler)

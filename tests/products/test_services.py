@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 
 from products import services
 from products.models import Kpi, KpiMeasurement, RoadmapItem, RoadmapItemChange
-from roleplan import events
 from roleplan.events import Event
 from roleplan.versioning import StaleEdit
 from tests.products.factories import make_item
@@ -199,25 +198,6 @@ def test_a_horizon_change_by_edit_takes_the_products_lock(product, owner):
     assert ranks(product, "now") == [("b", 0)]
     assert ranks(product, "next") == [("a", 0)]
     assert saved.rank == 0
-
-
-@pytest.fixture
-def announced():
-    """What the product services announce, as (event, payload), once their transaction commits."""
-    heard: list[tuple[Event, dict]] = []
-    handlers = {
-        event: (lambda event=event, **payload: heard.append((event, payload)))
-        for event in (
-            Event.ROADMAP_ITEM_CREATED,
-            Event.ROADMAP_ITEM_UPDATED,
-            Event.ROADMAP_ITEM_MOVED,
-        )
-    }
-    for event, handler in handlers.items():
-        events.subscribe(event, handler)
-    yield heard
-    for event, handler in handlers.items():
-        events._handlers[event].remove(handler)
 
 
 def test_creating_editing_and_moving_an_item_announce_it(
