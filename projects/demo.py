@@ -20,6 +20,7 @@ from projects import services
 from projects.models import (
     CostLine,
     Deliverable,
+    DeliverableDependency,
     DeliverableStatus,
     ItemEffect,
     Milestone,
@@ -89,9 +90,15 @@ class Plan:
     ask_approval: bool = False  # not approved yet: the project manager asked the product's owner
     status: str = ProjectStatus.ACTIVE
     editors: list[str] = field(default_factory=list)
+    # finish-to-start between deliverables: predecessor title, successor title, lag in days
+    links: list[tuple] = field(default_factory=list)
+    # deliverable title: (group, owner's username or None)
+    groups: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
-def _deliverables(project: Project, plan: Plan, items: dict[str, RoadmapItem], today: date):
+def _deliverables(
+    project: Project, plan: Plan, items: dict[str, RoadmapItem], users: DemoUsers, today: date
+):
     made = {}
     for title, item, moscow, estimate, start, due, late in plan.deliverables:
         first, last = plan.start + timedelta(days=start), plan.start + timedelta(days=due)
@@ -114,8 +121,14 @@ def _deliverables(project: Project, plan: Plan, items: dict[str, RoadmapItem], t
             due_date=last,
             status=status,
             done_on=done_on,
+            group=plan.groups.get(title, ("", None))[0],
+            owner=users[owner] if (owner := plan.groups.get(title, ("", None))[1]) else None,
             updated_by=project.manager,
         )
+    DeliverableDependency.objects.bulk_create(
+        DeliverableDependency(predecessor=made[before], successor=made[after], lag_days=lag)
+        for before, after, lag in plan.links
+    )
     return made
 
 
@@ -205,7 +218,7 @@ def _create(plan: Plan, users: DemoUsers, products: dict[str, Product], today: d
         outcomes=plan.outcomes,
         editors=[users[name] for name in plan.editors],
     )
-    deliverables = _deliverables(project, plan, items, today)
+    deliverables = _deliverables(project, plan, items, users, today)
     _milestones(project, plan, today)
     _costs(project, plan, today)
     _risks(project, plan, users, today)
@@ -314,6 +327,23 @@ def black_friday_plan(today: date) -> Plan:
                 False,
             ),
         ],
+        links=[
+            ("Vendor onboarding and SSO", "Abandoned-cart journeys (Feature ABC)", 0),
+            # Overlapping on purpose: the templates start while the lists are still moving.
+            ("Lists and consent migrated", "Templates and automations migrated", 0),
+            ("Lists and consent migrated", "Segment builder on purchase history", 2),
+            ("Templates and automations migrated", "Load test at 2 million emails an hour", 0),
+            ("Abandoned-cart journeys (Feature ABC)", "Marketing team trained", 0),
+        ],
+        groups={
+            "Vendor onboarding and SSO": ("Set-up", "project.manager"),
+            "Lists and consent migrated": ("Migration", "dana.kim"),
+            "Templates and automations migrated": ("Migration", "dana.kim"),
+            "Abandoned-cart journeys (Feature ABC)": ("Journeys and segments", "project.manager"),
+            "Segment builder on purchase history": ("Journeys and segments", None),
+            "Load test at 2 million emails an hour": ("Go-live", "project.manager"),
+            "Marketing team trained": ("Go-live", None),
+        },
         milestones=[
             ("Vendor contract signed", 3, [], "Licence and data-processing agreement signed."),
             (

@@ -13,7 +13,9 @@ Invariants the database holds (Meta.constraints here, triggers in migration 0003
   when it sends the item back to one (descoped, deferred);
 - at most one approval request of a project waits at a time; one sent back says why;
 - a deliverable of the baseline leaves the scope outside a decision only with a reason, kept
-  (ScopeRemoval).
+  (ScopeRemoval);
+- a dependency links two different deliverables of the same project, once (the same project:
+  a trigger, migration 0006); cycles are refused by projects.services under the project's lock.
 """
 
 from __future__ import annotations
@@ -261,6 +263,27 @@ class Deliverable(Versioned):
         related_name="deliverables",
         help_text="The roadmap item this deliverable delivers: why it exists.",
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_deliverables",
+        help_text="Who sees it done (a resource assigned to it in MS Project).",
+    )
+    # The summary tasks above it in an MS Project plan, outermost first, joined by GROUP_SEP:
+    # a label, not a tree (roleplan's scope is a flat list; the export rebuilds the summaries).
+    group = models.CharField(
+        max_length=200, blank=True, help_text="A phase or work package, e.g. “Migration”."
+    )
+    depends_on = models.ManyToManyField(
+        "self",
+        through="DeliverableDependency",
+        through_fields=("successor", "predecessor"),
+        symmetrical=False,
+        related_name="dependents",
+        blank=True,
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = DeliverableQuerySet.as_manager()
@@ -313,6 +336,43 @@ class Deliverable(Versioned):
             and self.due_date is not None
             and self.due_date < today
         )
+
+
+# Between the summary names of a deliverable's group ("Phase 1 › Migration").
+GROUP_SEP = " › "
+MAX_LAG_DAYS = 999
+
+
+class DeliverableDependency(models.Model):
+    """Finish-to-start, as MS Project links tasks: `successor` starts only after `predecessor`
+    finishes, `lag_days` working days later (negative: a lead, it may start that much
+    earlier)."""
+
+    predecessor = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="successor_links"
+    )
+    successor = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="predecessor_links"
+    )
+    lag_days = models.IntegerField("lag (days)", default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="deliverable_dependency_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")), name="deliverable_not_its_own_dependency"
+            ),
+            models.CheckConstraint(
+                condition=Q(lag_days__gte=-MAX_LAG_DAYS, lag_days__lte=MAX_LAG_DAYS),
+                name="deliverable_dependency_lag_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor_id} → {self.successor_id}"
 
 
 class Milestone(Versioned):
@@ -810,6 +870,7 @@ class BaselineItem(models.Model):
     title = models.CharField(max_length=200)
     moscow = models.CharField(max_length=6, choices=Moscow.choices)
     estimate_days = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)  # empty in baselines before 0006
     due_date = models.DateField(null=True, blank=True)
 
     class Meta:

@@ -32,6 +32,11 @@ from projects.services.changes import (
     change_request_decide,
     change_request_withdraw,
 )
+from projects.services.dependencies import (
+    deliverable_dependency_add,
+    deliverable_dependency_remove,
+    loop_through,
+)
 from projects.services.plan import (
     BASELINED_FIELDS,
     FUTURE_ACTUAL,
@@ -83,8 +88,11 @@ __all__ = [
     "cost_line_update",
     "deliverable_create",
     "deliverable_delete",
+    "deliverable_dependency_add",
+    "deliverable_dependency_remove",
     "deliverable_remove",
     "deliverable_update",
+    "loop_through",
     "milestone_create",
     "milestone_delete",
     "milestone_update",

@@ -425,6 +425,7 @@ def change_request_decide(
                 title=item.title,
                 moscow=item.moscow,
                 estimate_days=item.estimate_days,
+                start_date=item.start_date,
                 due_date=item.due_date,
             )
             for item in kept

@@ -201,6 +201,7 @@ def _snapshot_items(baseline: Baseline, deliverables) -> None:
                 title=d.title,
                 moscow=d.moscow,
                 estimate_days=d.estimate_days,
+                start_date=d.start_date,
                 due_date=d.due_date,
             )
             for d in deliverables
@@ -358,6 +359,8 @@ def deliverable_create(
     moscow: str = Moscow.MUST,
     in_scope: bool = True,
     roadmap_item: RoadmapItem | None = None,
+    owner: User | None = None,
+    group: str = "",
 ) -> Deliverable:
     fields = {
         "title": title,
@@ -369,6 +372,8 @@ def deliverable_create(
         "moscow": moscow,
         "in_scope": in_scope,
         "roadmap_item": roadmap_item,
+        "owner": owner,
+        "group": group,
     }
     _check_deliverable(fields)
     _lock_project(project.pk)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from projects import exports, mspdi
 from projects.access import get_project
+from projects.models import DeliverableDependency
 from roleplan.http import HttpRequest
 
 
@@ -24,9 +25,21 @@ def export_mspdi(request: HttpRequest, slug: str, filename: str) -> HttpResponse
     project = access.project
     if filename != project.slug:
         raise Http404("No such export.")
-    deliverables = list(project.deliverables.order_by("due_date", "start_date", "id"))
+    deliverables = list(
+        project.deliverables.select_related("owner").order_by("due_date", "start_date", "id")
+    )
     milestones = list(project.milestones.prefetch_related("depends_on").order_by("due_date", "id"))
-    body = mspdi.build(project, deliverables, milestones)
+    baseline = project.baselines.filter(is_current=True).first()
+    body = mspdi.build(
+        project,
+        deliverables,
+        milestones,
+        links=list(DeliverableDependency.objects.filter(successor__project=project)),
+        baseline=baseline,
+        baseline_items=list(baseline.items.all()) if baseline else [],
+        cost_lines=list(project.cost_lines.order_by("date", "id")),
+        editors=list(project.editors.order_by("first_name", "last_name", "username")),
+    )
     return attachment(body, "application/xml; charset=utf-8", f"{slug}.xml")
 
 
