@@ -37,6 +37,7 @@ from projects.services.dependencies import (
     deliverable_dependency_remove,
     loop_through,
 )
+from projects.services.imports import plan_import
 from projects.services.plan import (
     BASELINED_FIELDS,
     FUTURE_ACTUAL,
@@ -96,6 +97,7 @@ __all__ = [
     "milestone_create",
     "milestone_delete",
     "milestone_update",
+    "plan_import",
     "project_approve",
     "project_create",
     "project_update",
