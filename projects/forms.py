@@ -184,12 +184,31 @@ class DeliverableForm(VersionedForm):
         empty_label="Not traced",
         help_text="The roadmap item it delivers.",
     )
+    owner = ObjectChoiceField(
+        required=False,
+        empty_label="No one yet",
+        label_from=person_label,
+        help_text="Who sees it done.",
+    )
+    group = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="A phase or work package, e.g. “Migration” (“Phase 1 › Migration” nests).",
+    )
 
-    def __init__(self, *args, roadmap_items=(), creating=False, **kw):
+    def __init__(self, *args, roadmap_items=(), people=None, creating=False, **kw):
         super().__init__(*args, **kw)
         self.fields["roadmap_item"].set_objects(roadmap_items)
+        if people is None:  # the scope page's quick add: the item's own page has them
+            del self.fields["owner"]
+            del self.fields["group"]
+        else:
+            self.fields["owner"].set_objects(people)
         if creating:
             del self.fields["version"]
+
+    def clean_group(self) -> str:
+        return " ".join(strip(self.cleaned_data["group"]).split())
 
     def clean_title(self) -> str:
         title = strip(self.cleaned_data["title"])
@@ -559,3 +578,46 @@ class DecisionForm(forms.Form):
 
 class ConfirmForm(VersionedForm):
     """A destructive action, confirmed, against the version the user saw."""
+
+
+class PlanImportForm(forms.Form):
+    """The MS Project file to import, and whose project it becomes."""
+
+    file = forms.FileField(
+        label="MS Project XML file",
+        help_text="Saved from MS Project (File › Save As › XML Format), ProjectLibre (File › "
+        "Save As › MS Project XML) or any tool writing MSPDI; up to 5 MB and 5,000 tasks.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+    product = ObjectChoiceField(
+        required=False,
+        empty_label="No product",
+        help_text="The product this project serves; its owner approves the plan.",
+    )
+    manager = ObjectChoiceField(label="Project manager", label_from=person_label)
+
+    def __init__(self, *args, products=(), people=(), **kw):
+        super().__init__(*args, **kw)
+        self.fields["product"].set_objects(products)
+        self.fields["manager"].set_objects(people)
+
+
+class DependencyForm(forms.Form):
+    """One finish-to-start link to add: the deliverable this one waits for, and the lag."""
+
+    predecessor = ObjectChoiceField(
+        label="Depends on",
+        empty_label="Choose a deliverable",
+        help_text="This deliverable starts once that one is finished.",
+    )
+    lag_days = forms.IntegerField(
+        label="Lag (days)",
+        initial=0,
+        min_value=-999,
+        max_value=999,
+        help_text="Working days to wait after it finishes; negative to start earlier.",
+    )
+
+    def __init__(self, *args, deliverables=(), **kw):
+        super().__init__(*args, **kw)
+        self.fields["predecessor"].set_objects(deliverables)

@@ -96,6 +96,10 @@ class ProposedTask:
     also_assigned: list[str] = field(default_factory=list)
     predecessors: list[str] = field(default_factory=list)  # names, for the preview
 
+    @property
+    def status_label(self) -> str:
+        return DeliverableStatus(self.status).label
+
 
 @dataclass
 class ProposedLink:

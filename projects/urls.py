@@ -2,13 +2,26 @@ from __future__ import annotations
 
 from django.urls import path
 
-from projects.views import approval, budget, changes, exports, project, risks, scope, timeline
+from projects.views import (
+    approval,
+    budget,
+    changes,
+    exports,
+    imports,
+    project,
+    risks,
+    scope,
+    timeline,
+)
 
 app_name = "projects"
 
 urlpatterns = [
     path("", project.index, name="index"),
     path("new/", project.create, name="create"),
+    path("import/", imports.plan_import, name="import"),
+    path("import/<str:token>/", imports.import_preview, name="import_preview"),
+    path("import/<str:token>/done/", imports.import_done, name="import_done"),
     path("<slug:slug>/", project.detail, name="detail"),
     path("<slug:slug>/edit/", project.edit, name="edit"),
     path("<slug:slug>/approve/", approval.approve, name="approve"),
@@ -22,6 +35,16 @@ urlpatterns = [
     path("<slug:slug>/deliverables/<int:pk>/", scope.deliverable_edit, name="deliverable_edit"),
     path(
         "<slug:slug>/deliverables/<int:pk>/done/", scope.deliverable_done, name="deliverable_done"
+    ),
+    path(
+        "<slug:slug>/deliverables/<int:pk>/dependencies/",
+        scope.deliverable_dependencies,
+        name="deliverable_dependencies",
+    ),
+    path(
+        "<slug:slug>/deliverables/<int:pk>/dependencies/<int:link>/remove/",
+        scope.dependency_remove,
+        name="dependency_remove",
     ),
     path(
         "<slug:slug>/deliverables/<int:pk>/delete/",

@@ -61,7 +61,7 @@ class ScopeGuarded(Refused):
 # Fields fixed by the baseline once a project is approved: they move only through a decided
 # change request.
 BASELINED_FIELDS = ("start_date", "deadline", "budget", "currency")
-RESERVED_SLUGS = {"new"}
+RESERVED_SLUGS = {"new", "import"}
 
 
 def unique_slug(name: str) -> str:

@@ -10,7 +10,18 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,8 +30,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from projects import overview, services
 from projects.access import ProjectAccess, get_project, get_project_for_edit
-from projects.forms import ConfirmForm, DeliverableForm, ScopeRemovalForm
-from projects.models import BaselineItem, Deliverable, DeliverableStatus, Moscow
+from projects.forms import ConfirmForm, DeliverableForm, DependencyForm, ScopeRemovalForm
+from projects.models import (
+    BaselineItem,
+    Deliverable,
+    DeliverableDependency,
+    DeliverableStatus,
+    Moscow,
+)
 from projects.services import Refused
 from projects.templatetags.projects_tags import person
 from projects.views.editing import (
@@ -29,6 +46,7 @@ from projects.views.editing import (
     edit_item,
     invalid,
     item_page,
+    people,
     roadmap_items_of,
     saved,
 )
@@ -38,7 +56,12 @@ from roleplan.versioning import StaleEdit
 PAGE_SIZE = 50
 PROGRESS_SHOWN = 10  # roadmap items with their delivery; the product's roadmap shows them all
 SCOPE_CHOICES = [("in", "In scope"), ("out", "Out of scope · backlog"), ("all", "All")]
-SORT_CHOICES = [("due", "Due date"), ("title", "Title"), ("priority", "MoSCoW priority")]
+SORT_CHOICES = [
+    ("due", "Due date"),
+    ("title", "Title"),
+    ("priority", "MoSCoW priority"),
+    ("group", "Group"),
+]
 PRIORITY = Case(
     *(When(moscow=value, then=Value(rank)) for rank, value in enumerate(Moscow.values)),
     output_field=IntegerField(),
@@ -47,6 +70,7 @@ ORDERS = {
     "due": ("due_date", "start_date", "id"),
     "title": ("title", "id"),
     "priority": (PRIORITY, "due_date", "id"),
+    "group": ("group", "due_date", "id"),
 }
 
 
@@ -140,8 +164,13 @@ def scope_context(access: ProjectAccess, params: QueryDict | dict, **forms) -> d
             baseline__project=project, baseline__is_current=True, deliverable_ref=OuterRef("pk")
         )
         rows = rows.annotate(in_baseline=Exists(in_baseline))
+    after = DeliverableDependency.objects.select_related("predecessor").only(
+        "id", "successor_id", "lag_days", "predecessor__id", "predecessor__title"
+    )
     rows = list(
-        rows.select_related("roadmap_item__kpi").only(
+        rows.select_related("roadmap_item__kpi", "owner")
+        .prefetch_related(Prefetch("predecessor_links", queryset=after))
+        .only(
             "id",
             "project_id",  # the related manager sets d.project from it
             "title",
@@ -151,9 +180,11 @@ def scope_context(access: ProjectAccess, params: QueryDict | dict, **forms) -> d
             "due_date",
             "moscow",
             "in_scope",
+            "group",
             "version",
             "roadmap_item__title",
             "roadmap_item__kpi__name",
+            *(f"owner__{name}" for name in ("first_name", "last_name", "username", "is_active")),
         )[start : start + PAGE_SIZE]
     )
     for d in rows:
@@ -265,6 +296,8 @@ def deliverable_initial(d: Deliverable) -> dict:
         "moscow": d.moscow,
         "in_scope": d.in_scope,
         "roadmap_item": d.roadmap_item_id,
+        "owner": d.owner_id,
+        "group": d.group,
     }
 
 
@@ -278,7 +311,7 @@ def deliverable_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         kind="deliverable",
         obj=obj,
         form_class=DeliverableForm,
-        form_kwargs={"roadmap_items": roadmap_items_of(access.project)},
+        form_kwargs={"roadmap_items": roadmap_items_of(access.project), "people": people()},
         initial=deliverable_initial(obj),
         update=lambda version, data: services.deliverable_update(
             deliverable_id=obj.pk, expected_version=version, by=request.user, changes=data
@@ -387,3 +420,104 @@ def deliverable_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse
             messages.success(request, f"“{obj}” {done}; your reason is kept with the project.")
             return redirect(url)
     return render(request, "projects/scope_removal.html", {**context, "form": form}, status=422)
+
+
+# Dependencies ----------------------------------------------------------------------------------
+
+
+def dependencies_context(access: ProjectAccess, deliverable: Deliverable, **forms) -> dict:
+    """One deliverable's finish-to-start links, both ways, and the form adding one: loaded
+    when asked for (the project's other deliverables are the form's choices)."""
+    project = access.project
+    links = list(
+        deliverable.predecessor_links.select_related("predecessor")
+        .only("id", "successor_id", "lag_days", "predecessor__id", "predecessor__title")
+        .order_by("predecessor__title", "id")
+    )
+    dependents = list(
+        deliverable.successor_links.select_related("successor")
+        .only("id", "predecessor_id", "successor__id", "successor__title")
+        .order_by("successor__title", "id")
+    )
+    linked = {link.predecessor_id for link in links}
+    others = [
+        d
+        for d in project.deliverables.only("id", "title").order_by("title", "id")
+        if d.pk != deliverable.pk and d.pk not in linked
+    ]
+    return {
+        "project": project,
+        "access": access,
+        "deliverable": deliverable,
+        "links": links,
+        "dependents": dependents,
+        "form": forms.get("form") or DependencyForm(deliverables=others),
+        "scope_url": reverse("projects:scope", args=[project.slug]),
+    }
+
+
+def dependencies_answer(
+    request: HttpRequest, access: ProjectAccess, deliverable: Deliverable, *, status=200, **forms
+) -> HttpResponse:
+    context = dependencies_context(access, deliverable, **forms)
+    if request.htmx:
+        return render(
+            request, "projects/dependencies.html#dependency-editor", context, status=status
+        )
+    return render(request, "projects/dependencies.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def deliverable_dependencies(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """What a deliverable depends on: its own page, or (htmx) an editor opened in its row of
+    the scope page. POST adds a link; a loop, itself or another project's deliverable is
+    refused next to the field, with the loop named."""
+    access = get_project_for_edit(request.user, slug)
+    deliverable = get_object_or_404(
+        access.project.deliverables.only("id", "title", "project_id"), pk=pk
+    )
+    if request.method == "GET":
+        return dependencies_answer(request, access, deliverable)
+    others = list(access.project.deliverables.only("id", "title").exclude(pk=pk))
+    form = DependencyForm(request.POST, deliverables=others)
+    if form.is_valid():
+        try:
+            services.deliverable_dependency_add(
+                successor_id=deliverable.pk,
+                predecessor_id=form.cleaned_data["predecessor"].pk,
+                lag_days=form.cleaned_data["lag_days"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            url = reverse("projects:deliverable_dependencies", args=[slug, pk])
+            return saved(
+                request,
+                region=lambda: dependencies_answer(request, access, deliverable),
+                url=url,
+                message=f"“{deliverable}” now waits for “{form.cleaned_data['predecessor']}”.",
+            )
+    return dependencies_answer(request, access, deliverable, status=422, form=form)
+
+
+@require_POST
+def dependency_remove(request: HttpRequest, slug: str, pk: int, link: int) -> HttpResponse:
+    access = get_project_for_edit(request.user, slug)
+    deliverable = get_object_or_404(
+        access.project.deliverables.only("id", "title", "project_id"), pk=pk
+    )
+    dependency = get_object_or_404(
+        DeliverableDependency.objects.select_related("predecessor").only(
+            "id", "successor_id", "predecessor__title"
+        ),
+        pk=link,
+        successor=deliverable,
+    )
+    services.deliverable_dependency_remove(dependency_id=dependency.pk, by=request.user)
+    return saved(
+        request,
+        region=lambda: dependencies_answer(request, access, deliverable),
+        url=reverse("projects:deliverable_dependencies", args=[slug, pk]),
+        message=f"“{deliverable}” no longer waits for “{dependency.predecessor.title}”.",
+    )
