@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "products",
     "projects",
     "roleplan.alignment",
+    # The JSON API (/api/v1/) and webhooks; "ninja" serves the API docs' files locally (no CDN).
+    "ninja",
+    "roleplan.integrations",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +252,29 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "alignment.plan_weekly_digests",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+}
+
+# The JSON API and webhooks (roleplan/integrations). Requests per token (or signed-in person)
+# and minute, counted in the shared cache; 429 with Retry-After past it.
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
+# Webhooks: a target resolving to a loopback, private, link-local or reserved address is
+# refused unless this is on (tests, intranets). Each attempt waits at most WEBHOOK_TIMEOUT
+# seconds and reads at most WEBHOOK_RESPONSE_BYTES of the answer; refused ones are retried with
+# a doubling wait from WEBHOOK_RETRY_SECONDS, up to WEBHOOK_MAX_ATTEMPTS; a subscription whose
+# attempts failed WEBHOOK_DISABLE_AFTER times in a row is turned off and its owner emailed.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+WEBHOOK_RESPONSE_BYTES = int(os.environ.get("WEBHOOK_RESPONSE_BYTES", "4096"))
+WEBHOOK_RETRY_SECONDS = int(os.environ.get("WEBHOOK_RETRY_SECONDS", "30"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_DISABLE_AFTER = int(os.environ.get("WEBHOOK_DISABLE_AFTER", "15"))
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+WEBHOOK_SWEEP_EVERY = float(os.environ.get("WEBHOOK_SWEEP_EVERY_SECONDS", "60"))
+# Retries after a backoff, and deliveries whose sender died (integrations).
+CELERY_BEAT_SCHEDULE["integrations-send-due-webhooks"] = {
+    "task": "integrations.send_due_webhooks",
+    "schedule": WEBHOOK_SWEEP_EVERY,
+    "options": {"expires": max(WEBHOOK_SWEEP_EVERY - 5, 1)},
 }
 
 # Email: the console backend unless an SMTP host is configured.

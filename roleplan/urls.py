@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from roleplan import health, views
+from roleplan.integrations import api
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -14,4 +15,6 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("projects/", include("projects.urls")),
     path("sync/", include("roleplan.alignment.urls")),
+    path("api/", api.urls()),
+    path("integrations/", include("roleplan.integrations.urls")),
 ]
