@@ -1,6 +1,8 @@
 """The timeline as SVG geometry: milestones and in-scope deliverables over the project's span,
 with today's line, the deadline (and the baselined one when it differs), overdue work marked,
-flagged milestones and finish-to-start dependency arrows.
+flagged milestones and finish-to-start dependency arrows: between milestones, and between the
+deliverables of one chunk (a link that starts before its predecessor is due, lag included, is
+drawn as late and listed).
 
 Every number the SVG shows is computed here, once per row (x, width, y, the text's position,
 the diamond's points, the tooltip); the template writes them in one loop and computes nothing.
@@ -83,7 +85,8 @@ class Chunk:
     rows: list[Row]
     months: list[dict]
     lines: list[dict]
-    arrows: list[str] = field(default_factory=list)
+    arrows: list[dict] = field(default_factory=list)
+    late_links: list[dict] = field(default_factory=list)
 
 
 def span_of(
@@ -237,9 +240,11 @@ def chunk(
     deliverables_total: int,
     baseline_deadline: date | None,
     today: date,
+    links: list | tuple = (),
 ) -> Chunk:
     """One SVG: on the first, the milestones (through with_flags) and their dependencies, then
-    the deliverables given; on the next ones, deliverables only."""
+    the deliverables given, with the links (DeliverableDependency) between them; on the next
+    ones, deliverables only."""
     rows: list[Row] = []
     y = HEADER_H
     positions: dict[int, tuple[float, float]] = {}
@@ -255,15 +260,48 @@ def chunk(
         place(Row(kind="group", y=y, label=label if number == 1 else f"{label}, continued"))
     )
     y += GROUP_H
+    bars: dict[int, tuple[Row, Deliverable]] = {}
     for d in deliverables:
         rows.append(deliverable_row(d, y=y, span=span, today=today))
+        if rows[-1].shape == "bar":
+            bars[d.pk] = (rows[-1], d)
         y += ROW_H
     arrows = []
     for m in milestones if number == 1 else []:
         for p in m.predecessors:
             if p.pk in positions and m.pk in positions:
                 (x1, y1), (x2, y2) = positions[p.pk], positions[m.pk]
-                arrows.append(f"M{x1 + 7},{y1} H{x1 + 12} V{y2} H{x2 - 9}")
+                arrows.append(
+                    {
+                        "d": f"M{x1 + 7},{y1} H{x1 + 12} V{y2} H{x2 - 9}",
+                        "cls": "",
+                        "title": f"{p.title} before {m.title}",
+                    }
+                )
+    late_links = []
+    for link in links:
+        if link.predecessor_id not in bars or link.successor_id not in bars:
+            continue
+        (before, pred), (after, succ) = bars[link.predecessor_id], bars[link.successor_id]
+        late = (succ.start_date or succ.due_date) <= pred.due_date + timedelta(days=link.lag_days)
+        arrows.append(
+            {
+                "d": connector(before, after),
+                "cls": "late" if late else "",
+                "title": f"{pred.title} before {succ.title}"
+                + (f", {link.lag_days:+d} days" if link.lag_days else "")
+                + (": it starts before that" if late else ""),
+            }
+        )
+        if late:
+            late_links.append(
+                {
+                    "what": succ.title,
+                    "kind": "Deliverable",
+                    "problem": f"starts before “{pred.title}” is finished"
+                    + (f" (+{link.lag_days} days)" if link.lag_days > 0 else ""),
+                }
+            )
     return Chunk(
         number=number,
         width=WIDTH,
@@ -274,7 +312,20 @@ def chunk(
             span, deadline=project.deadline, baseline_deadline=baseline_deadline, today=today
         ),
         arrows=arrows,
+        late_links=late_links,
     )
+
+
+def connector(before: Row, after: Row) -> str:
+    """A finish-to-start connector: from the end of the predecessor's bar, a step right, down
+    (or up) to the successor's row and into the start of its bar; when the successor starts
+    left of that step, the line runs along the gap between the rows and comes back."""
+    x1, y1 = round(before.x + before.w, 1), before.y + ROW_H / 2
+    x2, y2 = after.x, after.y + ROW_H / 2
+    if x2 - 10 >= x1 + 6:
+        return f"M{x1},{y1} H{x1 + 6} V{y2} H{x2 - 2}"
+    gap = after.y if after.y > before.y else after.y + ROW_H
+    return f"M{x1},{y1} H{x1 + 6} V{gap} H{round(x2 - 10, 1)} V{y2} H{x2 - 2}"
 
 
 def milestone_issues(milestones: list[Milestone], today: date) -> list[dict]:

@@ -19,7 +19,7 @@ from projects import services
 from projects import timeline as timelines
 from projects.access import ProjectAccess, get_project, get_project_for_edit
 from projects.forms import MilestoneForm
-from projects.models import DeliverableStatus, Project
+from projects.models import DeliverableDependency, DeliverableStatus, Project
 from projects.views.editing import attach_errors, delete_item, edit_item, invalid, item_page, saved
 from roleplan.http import HttpRequest
 
@@ -83,6 +83,12 @@ def timeline_context(access: ProjectAccess, params: QueryDict | dict, **forms) -
             "id",
         )[start : start + PAGE_SIZE]
     )
+    ids = [d.pk for d in deliverables]
+    links = list(
+        DeliverableDependency.objects.filter(successor_id__in=ids, predecessor_id__in=ids).only(
+            "predecessor_id", "successor_id", "lag_days"
+        )
+    )
     chunk = timelines.chunk(
         number=number,
         project=project,
@@ -92,6 +98,7 @@ def timeline_context(access: ProjectAccess, params: QueryDict | dict, **forms) -
         deliverables_total=figures["total"],
         baseline_deadline=baseline_deadline,
         today=on,
+        links=links,
     )
     end = start + len(deliverables)
     overdue = (
@@ -121,7 +128,9 @@ def timeline_context(access: ProjectAccess, params: QueryDict | dict, **forms) -
             "next_size": min(PAGE_SIZE, figures["total"] - end),
         },
         "issues": timelines.milestone_issues(milestones, on)
-        + timelines.deliverable_issues(overdue),
+        + timelines.deliverable_issues(overdue)
+        + chunk.late_links[:OVERDUE_SHOWN],
+        "more_late": max(len(chunk.late_links) - OVERDUE_SHOWN, 0),
         "more_overdue": figures["overdue"] - len(overdue),
         "overdue_count": figures["overdue"],
         "today": on,
