@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "products",
     "projects",
     "roleplan.alignment",
+    "roleplan.activity",  # comments, mentions, notifications, follows, search
     # The JSON API (/api/v1/) and webhooks; "ninja" serves the API docs' files locally (no CDN).
     "ninja",
     "roleplan.integrations",
@@ -109,6 +110,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roleplan.context_processors.navigation",
+                # The top bar's search box and unread count (no query: a cached count or none).
+                "roleplan.activity.context_processors.top_bar",
             ],
             "builtins": [
                 "django_htmx.templatetags.django_htmx",
@@ -234,6 +237,7 @@ CELERY_BEAT_MAX_LOOP_INTERVAL = HEALTH_HEARTBEAT_SECONDS
 # How often beat prepares due syncs and sweeps deliveries (seconds; the drills shorten them).
 SYNC_PREPARE_EVERY = float(os.environ.get("SYNC_PREPARE_EVERY_SECONDS", "300"))
 DELIVERY_SWEEP_EVERY = float(os.environ.get("DELIVERY_SWEEP_EVERY_SECONDS", "60"))
+ACTIVITY_SWEEP_EVERY = float(os.environ.get("ACTIVITY_SWEEP_EVERY_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Prepare the syncs starting within a local day and send their reminders (alignment).
     "alignment-prepare-due-syncs": {
@@ -251,6 +255,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "alignment-weekly-digest": {
         "task": "alignment.plan_weekly_digests",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    # Action items given to someone or overdue: each owner told once (activity).
+    "activity-sweep-action-items": {
+        "task": "activity.sweep_action_items",
+        "schedule": ACTIVITY_SWEEP_EVERY,
+        "options": {"expires": max(ACTIVITY_SWEEP_EVERY - 10, 1)},
+    },
+    # The notifications people chose to read on Monday, Monday 07:30 UTC (activity).
+    "activity-weekly-digest": {
+        "task": "activity.plan_weekly_digests",
+        "schedule": crontab(minute=30, hour=7, day_of_week="mon"),
     },
 }
 

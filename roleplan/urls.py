@@ -15,6 +15,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("projects/", include("projects.urls")),
     path("sync/", include("roleplan.alignment.urls")),
+    path("", include("roleplan.activity.urls")),  # /search/, /notifications/, /comments/
     path("api/", api.urls()),
     path("integrations/", include("roleplan.integrations.urls")),
 ]

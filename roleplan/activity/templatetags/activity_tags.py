@@ -1,0 +1,23 @@
+"""{% comments_for obj %}: where a page shows the comment thread of its object.
+
+The tag draws a placeholder that loads the thread after the page (htmx, on load) from the
+activity app's own page for it, so the host page pays no query and imports nothing of this app.
+Without JavaScript the placeholder is a link to that page. An object that cannot be commented
+on (a milestone, a cost line) or not saved yet draws nothing.
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from roleplan.activity.targets import COMMENTABLE, target_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("activity/_comments_placeholder.html")
+def comments_for(obj) -> dict:
+    target = target_of(obj) if obj is not None else None
+    if target is None or target.slug not in COMMENTABLE or obj.pk is None:
+        return {"target": None}
+    return {"target": target, "kind": target.slug, "pk": obj.pk}
