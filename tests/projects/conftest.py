@@ -30,3 +30,12 @@ def _empty_cache():
     """The project page keeps its figures in the cache under the project's id, creation time and
     revision: with time frozen and a fresh database, another run's project can have all three."""
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def mpxj():
+    """MPXJ on the JVM, started once for the whole run (about a second)."""
+    from tests.projects import mpxj_plans
+
+    mpxj_plans.start()
+    return mpxj_plans
