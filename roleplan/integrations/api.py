@@ -8,8 +8,11 @@ own access helpers and services; this module only mounts them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
@@ -71,12 +74,37 @@ api.add_router("/v1/", ownership_router)
 api.add_router("/v1/", alignment_router)
 
 
+def answering_problems(view: Callable) -> Callable:
+    """A method the path does not take is a problem document too (django-ninja answers it
+    with a bare 405), still naming the methods it takes in Allow."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and "Allow" in response:
+            allow = response["Allow"]
+            return problems.problem_response(
+                request,
+                405,
+                "Method not allowed",
+                f"This address takes {allow}.",
+                headers={"Allow": allow},
+            )
+        return response
+
+    return wrapped
+
+
 def public(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
     """The API authenticates by itself (a token or the session): LoginRequiredMiddleware must
     not send a client without a session to the sign-in page."""
+    result = []
     for pattern in patterns:
-        pattern.callback.login_required = False
-    return patterns
+        view = answering_problems(pattern.callback)
+        view.login_required = False
+        view.csrf_exempt = True  # the session's writes are checked by SessionAuth
+        result.append(URLPattern(pattern.pattern, view, pattern.default_args, pattern.name))
+    return result
 
 
 def urls() -> tuple[list, str, str]:
