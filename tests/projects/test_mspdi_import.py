@@ -98,12 +98,15 @@ def test_a_plan_mpxj_writes_imports_with_its_deliverables_milestone_and_links(pl
     assert set(deliverables) == {"Lists migrated", "Templates migrated", "Marketing trained"}
     lists = deliverables["Lists migrated"]
     assert (lists.start_date, lists.due_date) == (date(2026, 8, 3), date(2026, 8, 14))
-    assert lists.status == DeliverableStatus.DONE and lists.done_on == date(2026, 8, 14)
+    assert lists.status == DeliverableStatus.DONE
+    assert lists.done_on == date(2026, 8, 14)
     assert deliverables["Templates migrated"].status == DeliverableStatus.IN_PROGRESS
     # The summary task is the group of the tasks under it.
-    assert lists.group == "Migration" and deliverables["Marketing trained"].group == ""
+    assert lists.group == "Migration"
+    assert deliverables["Marketing trained"].group == ""
     # The resource is matched by name: Marco Rossi owns the tasks he is assigned to.
-    assert lists.owner == planner and deliverables["Templates migrated"].owner == planner
+    assert lists.owner == planner
+    assert deliverables["Templates migrated"].owner == planner
     assert deliverables["Marketing trained"].owner is None  # the vendor is nobody here
     # The baseline is kept as text: a roleplan baseline is made at approval.
     assert "Baseline in the imported plan: 3 Aug 2026 – 12 Aug 2026" in lists.description
@@ -251,13 +254,16 @@ def test_upload_preview_import_and_summary(client, planner, product_owner):
     assert Project.objects.count() == 0  # a preview writes nothing
     assert "Preview: Email platform migration" in page
     assert "start-to-start link" in page  # the warnings
-    assert "Vendor Consultant" in page and "Not matched" in page
-    assert "Lists migrated" in page and "Migration" in page
+    assert "Vendor Consultant" in page
+    assert "Not matched" in page
+    assert "Lists migrated" in page
+    assert "Migration" in page
 
     done = client.post(preview_url)
     assert done.status_code == 302
     project = Project.objects.get()
-    assert project.product == product and project.manager == planner
+    assert project.product == product
+    assert project.manager == planner
     summary = client.get(done["Location"]).content.decode()
     assert "Imported: Email platform migration" in summary
     assert project.get_absolute_url() in summary
@@ -301,7 +307,8 @@ def test_the_command_with_dry_run_shows_the_plan_and_writes_nothing(manager, pro
     assert "Resource Vendor Consultant: not matched" in text
     assert "start-to-start" in text
     assert "Dry run: nothing was written." in text
-    assert Project.objects.count() == 0 and Deliverable.objects.count() == 0
+    assert Project.objects.count() == 0
+    assert Deliverable.objects.count() == 0
 
 
 def test_the_command_imports_the_plan_for_the_product_and_manager(manager, product_owner):
