@@ -13,7 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects import services
-from projects.models import CostLine, Deliverable, Milestone, MilestoneDependency, ProjectRisk
+from projects.models import (
+    CostLine,
+    Deliverable,
+    DeliverableDependency,
+    Milestone,
+    MilestoneDependency,
+    ProjectRisk,
+)
 from tests.projects.factories import approved_project, make_kpi, make_roadmap_item
 
 # Queries per page, the session's and the user's included. The overview reads each figure group
@@ -33,10 +40,12 @@ def fill(project, size: int) -> None:
     kpi = make_kpi(product, name=f"KPI {size}")
     items = [make_roadmap_item(product, f"Item {n}", kpi=kpi) for n in range(3)]
     start = project.start_date
-    Deliverable.objects.bulk_create(
+    made = Deliverable.objects.bulk_create(
         Deliverable(
             project=project,
             title=f"Deliverable {n}",
+            group=f"Phase {n % 4}",
+            owner=project.manager if n % 2 else None,
             roadmap_item=items[n % 3],
             start_date=start + timedelta(days=n % 60),
             due_date=start + timedelta(days=n % 60 + 10),
@@ -44,6 +53,11 @@ def fill(project, size: int) -> None:
             done_on=start + timedelta(days=n % 60 + 10) if n % 4 == 0 else None,
         )
         for n in range(size)
+    )
+    # Finish-to-start links: each deliverable after the one before (every third link lagged).
+    DeliverableDependency.objects.bulk_create(
+        DeliverableDependency(predecessor=a, successor=b, lag_days=n % 3)
+        for n, (a, b) in enumerate(zip(made, made[1:], strict=False))
     )
     Deliverable.objects.create(
         project=project, title="Due ahead", due_date=timezone.localdate() + timedelta(days=30)
