@@ -117,7 +117,7 @@ def comment_edit(
     mentioned = mentions.mentioned_people(target, obj, body)
     if not _own_comment(comment_id, by).exists():
         raise PermissionDenied("Only its author can change a comment.")
-    comment = lock_for_edit(Comment.objects.select_related("parent"), comment_id, version)
+    comment = lock_for_edit(Comment, comment_id, version, {"body": body})
     save_edit(comment, {"body": body, "edited_at": timezone.now()}, by=by)
     already = set(comment.mentions.values_list("user_id", flat=True))
     new = [person for person in mentioned if person.pk not in already]
