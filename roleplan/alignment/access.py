@@ -28,8 +28,11 @@ def get_meeting_for_view(user: User, pk: int, meetings: QuerySet | None = None) 
     `meetings` when the view shows more of it (MeetingQuerySet.for_page for the whole page),
     else from SyncMeeting.objects.with_people()."""
     meetings = SyncMeeting.objects.with_people() if meetings is None else meetings
-    meeting = meetings.filter(pk=pk).first()
-    if meeting is None or not is_participant(user, meeting.series):
+    try:
+        meeting = meetings.get(pk=pk)  # get(), not first(): no ORDER BY to build
+    except SyncMeeting.DoesNotExist:
+        raise Http404("No such sync.") from None
+    if not is_participant(user, meeting.series):
         raise Http404("No such sync.")
     return meeting
 
