@@ -102,7 +102,8 @@ def test_the_author_edits_their_comment_and_it_says_edited(client, world, owner)
     response = client.post(url, {"body": "First", "version": first.version}, **HX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "First" in html and "edited" in html
+    assert "First" in html
+    assert "edited" in html
     first.refresh_from_db()
     assert (first.body, first.version) == ("First", 2)
 
@@ -133,7 +134,8 @@ def test_a_stale_edit_shows_the_saved_text_and_keeps_the_input(client, world, ow
     )
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Two" in html and "Three" in html
+    assert "Two" in html
+    assert "Three" in html
     first.refresh_from_db()
     assert first.body == "Two"
 
@@ -148,7 +150,8 @@ def test_deleting_leaves_a_mark_and_keeps_the_replies(client, world, owner, view
     assert "Secret plan" not in html
     assert "Nice" in html
     first.refresh_from_db()
-    assert first.body == "" and first.deleted_at is not None
+    assert first.body == ""
+    assert first.deleted_at is not None
 
 
 def test_only_the_author_or_staff_deletes(client, world, owner, viewer, staff):
@@ -178,7 +181,8 @@ def test_a_comment_payload_is_shown_inert(client, world, owner, payload):
     ).content.decode()
     body = html.split('class="comment-body prose"')[1].split("</div>")[0]
     assert "<script" not in body
-    assert "onerror" not in body and "onload" not in body
+    assert "onerror" not in body
+    assert "onload" not in body
     assert "javascript:" not in body
 
 
@@ -199,7 +203,8 @@ def test_mentioning_someone_who_cannot_see_the_meeting_is_refused_with_a_message
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert f"@{viewer.username}" in html and "cannot see this sync meeting" in html
+    assert f"@{viewer.username}" in html
+    assert "cannot see this sync meeting" in html
     assert "have a look" in html  # the input is kept
     assert not Comment.objects.exists()
 
@@ -276,7 +281,8 @@ def test_following_and_unfollowing_from_the_thread(client, world, viewer):
     html = client.post(url, {"following": "1"}, **HX).content.decode()
     assert "You follow this." in html
     html = client.post(url, {"following": "0"}, **HX).content.decode()
-    assert "Follow" in html and "You follow this." not in html
+    assert "Follow" in html
+    assert "You follow this." not in html
 
 
 def test_no_one_follows_a_meeting_they_cannot_see(client, world, viewer):

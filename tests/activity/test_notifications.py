@@ -173,7 +173,8 @@ def test_the_stakeholder_follows_the_product_and_hears_of_its_next_decision(
     ]
     assert told[1].excerpt == "Not before Black Friday"
     html = client.get(reverse("activity:inbox")).content.decode()
-    assert "rejected" in html and "CR-1 Feature XYZ" in html
+    assert "rejected" in html
+    assert "CR-1 Feature XYZ" in html
     # The manager hears too; the decider does not.
     assert Notification.objects.filter(recipient=editor, verb=Verb.REJECTED).exists()
     assert not Notification.objects.filter(recipient=owner, verb=Verb.REJECTED).exists()
