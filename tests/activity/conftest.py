@@ -18,6 +18,7 @@ from products.models import Product, RoadmapItem
 from projects.models import Project, ProjectStatus
 from roleplan.alignment import services as alignment_services
 from roleplan.alignment.models import SyncMeeting, SyncSeries
+from tests.alignment.delivery_fixtures import smtp_sink, workers  # noqa: F401 - fixtures
 from tests.projects.factories import approved_project
 
 NOTES_MARKER = "notes-private-3e9a"
