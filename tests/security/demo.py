@@ -207,6 +207,8 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         return CalendarToken.objects.get_or_create(user=demo.users["product.manager"])[0].token
     if param == "action" and short == "calendar_change":
         return "regenerate"
+    if namespace == "activity":  # the thread of the demo's sync (private to its two people)
+        return activity_value(demo, param)
     if param == "item_id":
         return demo.action_item.pk if namespace == "alignment" else demo.item.pk
     if param == "pk" and namespace == "alignment":
@@ -217,6 +219,28 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         f"tests/security/demo.py does not know how to fill <{param}> of {namespace}:{short}; "
         "teach app_value() which demo object it names"
     )
+
+
+def activity_value(demo: Demo, param: str):
+    """A comment on the demo's sync meeting carrying its private marker, and the notification
+    it gave the project manager (made the first time)."""
+    from roleplan.activity import services as activity_services
+    from roleplan.activity.models import Comment, Notification
+    from roleplan.activity.targets import TARGETS
+
+    comment = Comment.objects.first() or activity_services.comment_add(
+        target=TARGETS["meeting"],
+        obj=demo.meeting,
+        by=demo.users["product.manager"],
+        body=f"@project.manager {SYNC_NOTES_MARKER}",
+    )
+    notification = Notification.objects.filter(recipient=demo.users["project.manager"]).first()
+    return {
+        "kind": "meeting",
+        "pk": demo.meeting.pk,
+        "comment_id": comment.pk,
+        "notification_id": notification.pk,
+    }[param]
 
 
 def admin_kwargs(short: str, params: tuple[str, ...]) -> list[dict]:
