@@ -617,7 +617,7 @@ class OptionOut(Schema):
         return money(obj.budget_amount)
 
 
-class DecisionOut(Schema):
+class ChangeDecisionOut(Schema):
     outcome: str
     option: int | None
     rationale: str
@@ -647,7 +647,7 @@ class ChangeRequestOut(Schema):
     requested_at: datetime
     status: str
     options: list[OptionOut]
-    decision: DecisionOut | None
+    decision: ChangeDecisionOut | None
 
     @staticmethod
     def resolve_project(obj: ChangeRequest) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -215,7 +215,17 @@ def ordered(queryset: models.QuerySet, ordering: str | None, keys: Mapping[str, 
 
 
 def since(queryset: models.QuerySet, updated_since: datetime | None) -> models.QuerySet:
-    return queryset if updated_since is None else queryset.filter(updated_at__gte=updated_since)
+    """Rows saved at or after `updated_since` (a time without an offset is in UTC)."""
+    if updated_since is None:
+        return queryset
+    if updated_since.tzinfo is None:
+        updated_since = updated_since.replace(tzinfo=UTC)
+    try:
+        # In UTC: the database takes offsets up to ±15:59 only, ISO 8601 up to ±23:59.
+        moment = updated_since.astimezone(UTC)
+    except OverflowError:
+        raise invalid({"updated_since": ["Give a time between the years 1 and 9999."]}) from None
+    return queryset.filter(updated_at__gte=moment)
 
 
 def page_of(

@@ -40,7 +40,7 @@ class ActionItemOut(Schema):
         return obj.owner_id
 
 
-class DecisionOut(Schema):
+class SyncDecisionOut(Schema):
     id: int
     meeting: int
     text: str
@@ -70,7 +70,7 @@ class MeetingOut(Schema):
     notes: str
     topics: list[TopicOut]
     action_items: list[ActionItemOut]
-    decisions: list[DecisionOut]
+    decisions: list[SyncDecisionOut]
 
     @staticmethod
     def resolve_project(obj: SyncMeeting) -> str:
@@ -121,7 +121,7 @@ def action_item_list(
     return page_of(request, response, rows, page=q.page, per_page=q.per_page)
 
 
-@router.get("/sync-meetings/{pk}/decisions", response={200: list[DecisionOut], **LIST_ERRORS})
+@router.get("/sync-meetings/{pk}/decisions", response={200: list[SyncDecisionOut], **LIST_ERRORS})
 def decision_list(request: HttpRequest, response: HttpResponse, pk: int, q: Query[MeetingFilters]):
     meeting = get_meeting_for_view(request.user, pk)
     rows = meeting.decisions.select_related("change_request").order_by("created_at", "pk")

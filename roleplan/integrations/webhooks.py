@@ -208,7 +208,7 @@ def sync_prepared(meeting_id: int, event: Event) -> Subject | None:
 
 
 def decision_recorded(decision_id: int, event: Event) -> Subject | None:
-    from roleplan.alignment.api import DecisionOut
+    from roleplan.alignment.api import SyncDecisionOut
     from roleplan.alignment.models import Decision
 
     decision = (
@@ -222,7 +222,7 @@ def decision_recorded(decision_id: int, event: Event) -> Subject | None:
         return None
     project = decision.meeting.series.project
     return Subject(
-        data=DecisionOut.from_orm(decision).model_dump(mode="json"),
+        data=SyncDecisionOut.from_orm(decision).model_dump(mode="json"),
         product_id=project.product_id,
         project_id=project.pk,
         summary=f"Decision recorded in the sync of {project.name}: {decision.text[:200]}",
