@@ -265,9 +265,13 @@ def highlight(text: str, terms: list[str]) -> list[Part]:
     return parts
 
 
+MARKDOWN_MARKS = re.compile(r"[*`#]+")
+
+
 def snippet(texts: Iterable[str], terms: list[str]) -> str:
-    """The part of the texts around the first matching word, on one line."""
-    text = " · ".join(" ".join(t.split()) for t in texts if t and t.strip())
+    """The part of the texts around the first matching word, on one line, without Markdown's
+    emphasis and heading marks."""
+    text = " · ".join(" ".join(MARKDOWN_MARKS.sub("", t).split()) for t in texts if t and t.strip())
     lower = text.lower()
     stems = [t if len(t) < 5 else t[:-1] for t in terms]
     found = [i for i in (lower.find(stem) for stem in stems) if i >= 0]

@@ -74,6 +74,7 @@ def thread_context(
         "target_url": target.url(obj),
         "comments": comments,
         "total": total,
+        "shown": sum(1 + len(c.replies.all()) for c in comments),
         "hidden": hidden,
         "following": following,
         "form": form or CommentForm(),
