@@ -21,7 +21,7 @@ One run (`make bench`, or `.venv/bin/python tests/benchmarks/bench_reminders.py`
    in their window, so this times planning and sending alone;
 7. prints the table, and drops the database and the broker's queue, also when it fails.
 
-Environment: BENCH_SYNCS (5000), BENCH_CONCURRENCY (cores), BENCH_DATABASE_SERVER
+Environment: BENCH_REMINDERS_DB_NAME (roleplan_bench_reminders; dropped and created), BENCH_SYNCS (5000), BENCH_CONCURRENCY (cores), BENCH_DATABASE_SERVER
 (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL (redis://127.0.0.1:6379/10; the script empties that Redis database).
 Everything targets 127.0.0.1 and stops by itself.
 """
@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "roleplan_bench_reminders"
+DB_NAME = os.environ.get("BENCH_REMINDERS_DB_NAME", "roleplan_bench_reminders")
 SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 SYNCS = int(os.environ.get("BENCH_SYNCS", "5000"))
@@ -247,6 +247,8 @@ def start_worker(sink_port: int, log: Path) -> subprocess.Popen:
         "EMAIL_USE_TLS": "0",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "DB_CONN_MAX_AGE": "600",
+        # As docker-compose.yml's worker: its commits need not wait for the disk.
+        "PGOPTIONS": "-c synchronous_commit=off",
     }
     return subprocess.Popen(
         [
