@@ -11,6 +11,10 @@ A score exists only when all its inputs were given: RICE needs a reach, ICE its 
 (NULL inputs make a NULL score, in SQL). Each product chooses which method it shows
 (Product.scoring). Hypotheses (HADI) are rows of their own, linked to the roadmap items they
 are about; concluding one changes those items' confidence (products/services.py).
+
+An item imported from another tool keeps its key there (`external_key`, unique per product),
+so importing that tool's file again updates it; a RoadmapImport is such a file on its way in,
+then the record of what its import did (products/roadmap_csv.py).
 """
 
 from __future__ import annotations

@@ -44,10 +44,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 
 from products.models import (
     IMPACT_VALUES,
@@ -99,6 +100,7 @@ TARGETS = [
     Target("ice_ease", "ICE ease", "ice"),
 ]
 BY_NAME = {target.name: target for target in TARGETS}
+FIELDS = {target.name for target in TARGETS} - {"roleplan_id", "kpi"}
 TEXTS = ["problem", "audience", "requirements", "success_metric"]
 
 
@@ -250,12 +252,19 @@ class CellError(ValueError):
     """A cell the item cannot hold; the message says why and what would do."""
 
 
+PLAIN = re.compile(r"-?\d+(\.\d+)?")
+DECIMAL_COMMA = re.compile(r"-?\d+,\d{1,2}")
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def number(text: str) -> Decimal:
     """A number as spreadsheets write it: "4.0", "1,200", "2,5" (a decimal comma)."""
+    if PLAIN.fullmatch(text):
+        return Decimal(text)
     compact = text.replace("\u00a0", "").replace(" ", "")
-    if re.fullmatch(r"-?\d+,\d{1,2}", compact):
+    if DECIMAL_COMMA.fullmatch(compact):
         compact = compact.replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", compact):
+    elif THOUSANDS.fullmatch(compact):
         compact = compact.replace(",", "")
     try:
         value = Decimal(compact)
@@ -273,10 +282,15 @@ def whole(text: str) -> int:
     return int(value)
 
 
+@cache
+def model_field(name: str) -> Field:
+    return RoadmapItem._meta.get_field(name)
+
+
 def validated(name: str, value: Any) -> Any:
     """`value` checked by the model field's validators (the forms' and constraints' rules)."""
     try:
-        RoadmapItem._meta.get_field(name).run_validators(value)
+        model_field(name).run_validators(value)
     except ValidationError as error:
         raise CellError(" ".join(error.messages)) from None
     return value
@@ -488,9 +502,13 @@ class Row:
 
 @dataclass
 class Plan:
+    """What each row does (`rows`), or why no row is planned (`mapping_errors`); `items` are
+    the product's items as the plan read them."""
+
     rows: list[Row]
     mapping_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    items: list[RoadmapItem] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Problem]:
@@ -506,8 +524,19 @@ class Plan:
         return {action: counts[action] for action in ("create", "update", "unchanged", "error")}
 
 
-def product_items(product: Product, *, for_update: bool = False) -> QuerySet[RoadmapItem]:
-    items = RoadmapItem.objects.filter(product=product).order_by("pk")
+# What a plan reads of every item, besides the fields the file fills.
+ITEM_BASE = [
+    *["product_id", "title", "status", "horizon", "rank", "version", "kpi_id"],
+    *["external_key", "updated_by_id", "updated_at"],
+]
+
+
+def product_items(
+    product: Product, names: list[str], *, for_update: bool = False
+) -> QuerySet[RoadmapItem]:
+    """The product's items with the fields a plan compares (`names`) and shows."""
+    fields = {*ITEM_BASE, *(n for n in names if n in FIELDS)}
+    items = RoadmapItem.objects.filter(product=product).only(*fields).order_by("pk")
     if for_update:
         # The import's writes are based on what this read: no edit may slip in between.
         items = items.select_for_update(of=("self",))
@@ -526,7 +555,7 @@ def plan_import(
     kpis = list(Kpi.objects.filter(product=product))
     context = Context(kpis={kpi.name.lower(): kpi for kpi in kpis})
     kpis_by_id = {kpi.pk: kpi for kpi in kpis}
-    items = list(product_items(product, for_update=for_update))
+    items = list(product_items(product, mapping, for_update=for_update))
     for item in items:
         item.kpi = kpis_by_id.get(item.kpi_id)  # from the list above: no query per item
     by_key = {item.external_key: item for item in items if item.external_key}
@@ -564,7 +593,7 @@ def plan_import(
             items_seen.setdefault(row.item.pk, number_)
         decide(row, values)
         rows.append(row)
-    return Plan(rows=rows, warnings=mapping_warnings(mapping))
+    return Plan(rows=rows, warnings=mapping_warnings(mapping), items=items)
 
 
 def read_cells(

@@ -15,6 +15,11 @@ Concurrency rules:
   and each one's history row names the cause (`note`, `link`).
 - A hypothesis's status changes only through `hypothesis_set_status`. Concluding it changes
   the confidence of the items it is linked to (CONFIDENCE_RULE), in the same transaction.
+- `roadmap_import` writes a roadmap file's rows (products/roadmap_csv.py plans them) all or
+  none: the product is locked, then its items, and the rows are planned again under those
+  locks, so a hand edit made since the preview is neither lost nor overwritten unseen (it
+  simply shows in the plan). New items are bulk-created and changed ones bulk-updated, each
+  with its history row and announcement, as when made by hand.
 """
 
 from __future__ import annotations
@@ -487,7 +492,7 @@ def roadmap_import(
     change locks it, and the items with it, so the plan cannot go stale before it is written.
 
     New items, and items the file moves to another horizon, go to the end of their horizon in
-    the file's order (ranks stay dense: write_ranks); each created or changed item gets a
+    the file's order, and ranks stay dense (import_ranks); each created or changed item gets a
     history row saying `note` and linking to `link`, and is announced as a hand-made one is.
     Returns {"created": [ids], "updated": [ids], "unchanged": n}."""
     lock_product(product.pk)
@@ -495,48 +500,36 @@ def roadmap_import(
     if not plan.ok:
         raise ImportRefused(plan)
     now = timezone.now()
-    created: list[RoadmapItem] = []
-    updated: list[RoadmapItem] = []
-    moved: list[RoadmapItem] = []
-    history: list[RoadmapItemChange] = []
-    horizons: set[str] = set()
-    # Ranks above any in use, in the file's order; write_ranks below closes them up.
-    above = RoadmapItem.objects.filter(product_id=product.pk).count()
-    for position, row in enumerate(plan.rows, start=above):
-        if row.action == roadmap_csv.Action.CREATE:
-            item = RoadmapItem(product=product, rank=position, updated_by=by, **row.data)
-            created.append(item)
-            horizons.add(item.horizon)
-        elif row.action == roadmap_csv.Action.UPDATE:
-            item, was_in = row.item, row.item.horizon
-            for name, value in row.data.items():
-                setattr(item, name, value)
-            item.version += 1
-            item.updated_by, item.updated_at = by, now
-            history.append(
-                RoadmapItemChange(
-                    item=item,
-                    by=by,
-                    action=ChangeAction.EDITED,
-                    version=item.version,
-                    changes=row.changes,
-                    at=now,
-                    note=note[:300],
-                    link=link[:300],
-                )
+    note, link = note[:300], link[:300]
+    rows = [row for row in plan.rows if row.action == roadmap_csv.Action.UPDATE]
+    moved = [
+        row.item for row in rows if row.data.get("horizon", row.item.horizon) != row.item.horizon
+    ]
+    was_in = {item.pk: item.horizon for item in moved}
+    history = []
+    for row in rows:
+        history.append(
+            RoadmapItemChange(
+                item=row.item,
+                by=by,
+                action=ChangeAction.EDITED,
+                version=row.item.version + 1,
+                changes=row.changes,
+                at=now,
+                note=note,
+                link=link,
             )
-            if item.horizon != was_in:
-                item.rank = position
-                horizons.update({was_in, item.horizon})
-                moved.append(item)
-            updated.append(item)
+        )
+        for name, value in row.data.items():
+            setattr(row.item, name, value)
+    import_updates(rows, by=by, at=now)
+    created = [
+        RoadmapItem(product=product, updated_by=by, **row.data)
+        for row in plan.rows
+        if row.action == roadmap_csv.Action.CREATE
+    ]
+    import_ranks(product.pk, plan, moved, was_in, created)
     RoadmapItem.objects.bulk_create(created)
-    if updated:
-        written = {name for row in plan.rows for name in row.data if row.item is not None}
-        fields = sorted(written | {"version", "updated_by", "updated_at", "rank"})
-        RoadmapItem.objects.bulk_update(updated, fields, batch_size=500)
-    for horizon in sorted(horizons):
-        write_ranks(product.pk, horizon, horizon_ids(product.pk, horizon))
     history.extend(
         RoadmapItemChange(
             item=item,
@@ -545,23 +538,107 @@ def roadmap_import(
             version=item.version,
             changes=[],
             at=now,
-            note=note[:300],
-            link=link[:300],
+            note=note,
+            link=link,
         )
         for item in created
     )
     RoadmapItemChange.objects.bulk_create(history)
     for item in created:
         announce(Event.ROADMAP_ITEM_CREATED, item_id=item.pk)
-    for item in updated:
-        announce(Event.ROADMAP_ITEM_UPDATED, item_id=item.pk)
+    for row in rows:
+        announce(Event.ROADMAP_ITEM_UPDATED, item_id=row.item.pk)
     for item in moved:
         announce(Event.ROADMAP_ITEM_MOVED, item_id=item.pk)
     return {
         "created": [item.pk for item in created],
-        "updated": [item.pk for item in updated],
+        "updated": [row.item.pk for row in rows],
         "unchanged": plan.counts[roadmap_csv.Action.UNCHANGED],
     }
+
+
+def import_updates(rows: list[roadmap_csv.Row], *, by: User, at: datetime) -> None:
+    """Write the fields the rows change (not horizons: import_ranks), each item's version one
+    up: one UPDATE per set of identical changes (a status given to many items), the rest in
+    batches (bulk_update)."""
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        data = {name: value for name, value in row.data.items() if name != "horizon"}
+        key = tuple(sorted((name, getattr(value, "pk", value)) for name, value in data.items()))
+        groups.setdefault(key, []).append(row.item.pk)
+    singles = []
+    for key, ids in groups.items():
+        if len(ids) == 1:
+            singles.append(ids[0])
+            continue
+        data = {("kpi_id" if name == "kpi" else name): value for name, value in key}
+        RoadmapItem.objects.filter(pk__in=ids).update(
+            **data, version=F("version") + 1, updated_by=by, updated_at=at
+        )
+    if not singles:
+        return
+    single = set(singles)
+    items = [row.item for row in rows if row.item.pk in single]
+    fields = {name for row in rows if row.item.pk in single for name in row.data} - {"horizon"}
+    for item in items:
+        item.version += 1
+        item.updated_by, item.updated_at = by, at
+    RoadmapItem.objects.bulk_update(
+        items, sorted(fields | {"version", "updated_by", "updated_at"}), batch_size=500
+    )
+
+
+def import_ranks(
+    product_id: int,
+    plan: roadmap_csv.Plan,
+    moved: list[RoadmapItem],
+    was_in: dict[int, str],
+    created: list[RoadmapItem],
+) -> None:
+    """Give the items the file moves, and the new ones (`created`, not saved yet), the places
+    after the items of their horizon, in the file's order, writing as few ranks as it can: a
+    horizon that only gains items keeps its ranks. The moved items first wait at ranks no item
+    holds; the horizons they left close up (write_ranks); then they take their places."""
+    if moved:
+        free = len(plan.items) + len(plan.rows)  # above every rank in use
+        RoadmapItem.objects.filter(pk__in=[item.pk for item in moved]).update(
+            horizon=Case(*[When(pk=item.pk, then=Value(item.horizon)) for item in moved]),
+            rank=Case(
+                *[When(pk=item.pk, then=Value(free + n)) for n, item in enumerate(moved)],
+                output_field=models.PositiveIntegerField(),
+            ),
+        )
+    moved_ids = set(was_in)
+    staying: dict[str, list[RoadmapItem]] = {h: [] for h in Horizon.values}
+    for item in plan.items:
+        if item.pk not in moved_ids:
+            staying[item.horizon].append(item)
+    for horizon in sorted(set(was_in.values())):
+        ordered = sorted(staying[horizon], key=lambda item: (item.rank, item.pk))
+        write_ranks(product_id, horizon, [item.pk for item in ordered])
+    # The arrivals, in the file's order: moved items and new ones.
+    arriving = {row.item.pk: row.item for row in plan.rows if row.item is not None}
+    new = iter(created)
+    places: dict[int, int] = {}
+    next_rank = {h: len(items) for h, items in staying.items()}
+    for row in plan.rows:
+        if row.action == roadmap_csv.Action.CREATE:
+            item = next(new)
+        elif row.item is not None and row.item.pk in moved_ids:
+            item = arriving[row.item.pk]
+        else:
+            continue
+        item.rank = next_rank[item.horizon]
+        next_rank[item.horizon] += 1
+        if item.pk is not None:
+            places[item.pk] = item.rank
+    if places:
+        RoadmapItem.objects.filter(pk__in=list(places)).update(
+            rank=Case(
+                *[When(pk=pk, then=Value(rank)) for pk, rank in places.items()],
+                output_field=models.PositiveIntegerField(),
+            )
+        )
 
 
 # Hypotheses -------------------------------------------------------------------------------------

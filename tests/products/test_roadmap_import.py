@@ -446,3 +446,30 @@ def test_a_kpi_is_found_by_its_name_and_an_unknown_one_is_an_error(roadmap):
     assert plan.problems[0].message == (
         "No KPI of this product is named “Open rate” (its KPIs: “Repurchase rate”)."
     )
+
+
+def test_moved_and_new_items_take_their_places_in_file_order_and_ranks_stay_dense(roadmap):
+    for title, horizon in [("A", "now"), ("B", "now"), ("C", "now"), ("D", "later")]:
+        make_item(roadmap, title=title, horizon=horizon, external_key=f"K-{title}")
+    table = read_table(
+        b"Summary,Issue key,Custom field (Roadmap)\n"
+        b"X,K-X,Later\nB,K-B,Later\nY,K-Y,Now\nD,K-D,Now\nA,K-A,Now\n"
+    )
+    result = import_table(roadmap, table)
+    assert (len(result["created"]), len(result["updated"]), result["unchanged"]) == (2, 2, 1)
+    assert column(roadmap, "now") == ["A", "C", "Y", "D"]
+    assert column(roadmap, "later") == ["X", "B"]
+    assert ranks(roadmap) == {"now": [0, 1, 2, 3], "next": [], "later": [0, 1]}
+
+
+def test_many_items_given_one_status_are_each_counted_up_and_recorded(roadmap, editor):
+    import_table(roadmap, table_of("jpd_ideas.csv"))
+    text = (FILES / "jpd_ideas.csv").read_text(encoding="utf-8")
+    for status in ("Delivery", "Ready for delivery", "Discovery", "Parking lot", "Won't do"):
+        text = text.replace(f",Idea,{status},", ",Idea,Done,")
+    import_table(roadmap, read_table(text.encode()), by=editor)
+    items = RoadmapItem.objects.filter(product=roadmap)
+    assert set(items.values_list("status", flat=True)) == {Status.SHIPPED}
+    assert sorted(items.values_list("version", flat=True)) == [1] + [2] * 7  # EMP-6 was done
+    assert {item.updated_by for item in items.exclude(version=1)} == {editor}
+    assert RoadmapItemChange.objects.filter(item__product=roadmap, version=2).count() == 7

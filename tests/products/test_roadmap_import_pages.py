@@ -336,7 +336,7 @@ def test_the_export_is_a_csv_every_signed_in_person_may_download(client, product
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv"
     assert response["Content-Disposition"] == 'attachment; filename="email-roadmap.csv"'
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = response.content.decode("utf-8")
     header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert header[:5] == ["Key", "roleplan id", "Title", "Status", "Horizon"]
     assert row[2] == "'=cmd|' /C calc'!A0"

@@ -14,7 +14,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.urls import URLPattern, get_resolver, reverse
 
-from products.models import Hypothesis, Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
+from products import services
+from products.models import (
+    Hypothesis,
+    Kpi,
+    KpiMeasurement,
+    Product,
+    ProductRisk,
+    RoadmapImport,
+    RoadmapItem,
+)
+from products.spreadsheets import read_table
 from projects.models import (
     ChangeOption,
     ChangeRequest,
@@ -113,6 +123,13 @@ def seed() -> Demo:
     )
     Product.objects.filter(pk=product.pk).update(vision=f"Every email counts. {VISION_MARKER}")
     Asset.objects.filter(pk=asset.pk).update(description=f"Campaigns. {ASSET_MARKER}")
+    # A roadmap file waiting to be imported, for the import's review page and its forms.
+    services.roadmap_upload(
+        product=product,
+        by=users["product.manager"],
+        file_name="ideas.csv",
+        table=read_table(b"Summary,Issue key,Custom field (Roadmap)\nSegment export,EMP-9,Next\n"),
+    )
 
     return Demo(
         users=users,
@@ -207,6 +224,8 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         return CalendarToken.objects.get_or_create(user=demo.users["product.manager"])[0].token
     if param == "action" and short == "calendar_change":
         return "regenerate"
+    if param == "import_id":  # the roadmap file seed() uploaded (products:roadmap_import_*)
+        return RoadmapImport.objects.filter(product=demo.product).earliest("pk").pk
     if namespace == "activity":  # the thread of the demo's sync (private to its two people)
         return activity_value(demo, param)
     if param == "item_id":

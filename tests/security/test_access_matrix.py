@@ -27,6 +27,7 @@ VIEWABLE = frozenset(
         "products:detail",
         "products:roadmap",
         "products:roadmap_column",
+        "products:roadmap_export",
         "products:item",
         "products:hypotheses",
         "products:hypothesis",
