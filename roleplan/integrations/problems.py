@@ -194,10 +194,6 @@ def install(api: NinjaAPI) -> None:
             request, 409, "Refused", "Other records refer to it: it cannot be deleted."
         )
 
-    @api.exception_handler(PermissionError)
-    def not_permitted(request: HttpRequest, exc: PermissionError) -> HttpResponse:
-        return problem_response(request, 403, "Forbidden", str(exc))
-
     @api.exception_handler(IntegrityError)
     def integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
         # The database's last line of defence caught what the forms let through (a race).

@@ -1,5 +1,7 @@
 """Who may see and change an asset. The registry is open to everyone signed in, so an asset's
-existence is not private: unknown slugs get 404, forbidden changes get 403."""
+existence is not private: unknown slugs get 404, forbidden changes get 403. Confirming
+ownership ("still mine") has no helper here: only the owner may, and that is decided by
+services.asset_confirm under the row lock (a check before the lock would race a handover)."""
 
 from __future__ import annotations
 
@@ -24,12 +26,4 @@ def get_asset_for_edit(user: User, slug: str) -> Asset:
             f"Only the owner of {asset.name} ({display_name(asset.owner)}) or staff can change "
             "it. Ask them if something should change."
         )
-    return asset
-
-
-def get_asset_for_confirm(user: User, slug: str) -> Asset:
-    """Only the owner can say "still mine"."""
-    asset = get_asset_for_view(user, slug)
-    if asset.owner_id != user.pk:
-        raise PermissionDenied("Only the owner can confirm ownership.")
     return asset

@@ -17,7 +17,6 @@ from ninja import Field, Query, Router, Schema
 from roleplan.http import HttpRequest
 from roleplan.ownership import services
 from roleplan.ownership.access import (
-    get_asset_for_confirm,
     get_asset_for_edit,
     get_asset_for_view,
 )
@@ -206,7 +205,7 @@ def asset_hand_over(request: HttpRequest, response: HttpResponse, slug: str, pay
 
 @router.post("/assets/{slug}/confirmation", response={200: AssetOut, **WRITE_ERRORS})
 def asset_confirm(request: HttpRequest, response: HttpResponse, slug: str):
-    """The owner says “still mine”."""
-    asset = get_asset_for_confirm(request.user, slug)
+    """The owner says “still mine” (anyone else: 403, naming the owner)."""
+    asset = get_asset_for_view(request.user, slug)
     services.asset_confirm(asset_id=asset.pk, by=request.user)
     return with_etag(response, fresh(asset.slug))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
+from roleplan.people import display_name
 from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
 
 
@@ -27,6 +28,16 @@ class HandoverConflict(Exception):
         self.asset = asset
         self.latest = latest
         super().__init__(f"{asset} is now owned by {asset.owner}")
+
+
+class NotTheOwner(PermissionDenied):
+    """Only the owner (or, where said, staff) may do this and `by` is not the owner, or no
+    longer: decided on the locked row, so a handover that got there first is seen. Names the
+    owner now; pages answer 403 (409 in place for htmx), the API a 403 problem."""
+
+    def __init__(self, asset: Asset, action: str):
+        self.asset = asset
+        super().__init__(f"{action} {asset.name} is owned by {display_name(asset.owner)}.")
 
 
 class OwnerStillOwns(Exception):
@@ -119,7 +130,7 @@ def asset_hand_over(
         latest = asset.handovers.select_related("from_owner", "to_owner", "by").first()
         raise HandoverConflict(asset, latest)
     if not (by.is_staff or by.pk == asset.owner_id):
-        raise PermissionError("Only the owner or staff may hand an asset over.")
+        raise NotTheOwner(asset, "Only the owner or staff may hand an asset over:")
     if not new_owner.is_active:
         raise ValidationError({"new_owner": "The new owner must be an active user."})
     if new_owner.pk == asset.owner_id:
@@ -139,10 +150,12 @@ def asset_hand_over(
 
 @transaction.atomic
 def asset_confirm(*, asset_id: int, by: User) -> Asset:
-    """The owner says "still mine": the confirmation date becomes now."""
+    """The owner says "still mine": the confirmation date becomes now. Who the owner is, is
+    read under the row lock: a confirmation that waited for a handover is refused (NotTheOwner)
+    rather than confirming for the new owner."""
     asset = Asset.objects.select_for_update().get(pk=asset_id)
     if by.pk != asset.owner_id:
-        raise PermissionError("Only the owner can confirm ownership.")
+        raise NotTheOwner(asset, "Only the owner can confirm ownership:")
     asset.confirmed_at = timezone.now()
     asset.save(update_fields=["confirmed_at", "updated_at"])
     return asset

@@ -19,11 +19,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from roleplan.http import HttpRequest
 from roleplan.ownership import extensions, fragments, services
-from roleplan.ownership.access import (
-    get_asset_for_confirm,
-    get_asset_for_edit,
-    get_asset_for_view,
-)
+from roleplan.ownership.access import get_asset_for_edit, get_asset_for_view
 from roleplan.ownership.forms import (
     AssetCreateForm,
     AssetEditForm,
@@ -526,21 +522,50 @@ def handed_over_message(done: Handover) -> str:
 
 @require_POST
 def confirm(request: HttpRequest, slug: str) -> HttpResponse:
-    asset = get_asset_for_confirm(request.user, slug)
-    services.asset_confirm(asset_id=asset.pk, by=request.user)
+    """The owner's "Still mine". Whether the user owns the asset is decided by the service on
+    the locked row, not here: a handover may be waiting to commit. Someone who is not (or no
+    longer) the owner gets the error page without htmx (403), and with htmx the region they
+    used, saying who owns it now (409, and the page's other regions refresh)."""
+    asset = get_asset_for_view(request.user, slug)
+    where = request.POST.get("where")
+    try:
+        services.asset_confirm(asset_id=asset.pk, by=request.user)
+    except services.NotTheOwner as exc:
+        if not request.htmx:
+            raise
+        response = confirm_region(request, asset, where, refused=str(exc), status=409)
+        return trigger_client_event(response, "ownerChanged", {"asset": asset.pk})
     if request.htmx:
-        where = request.POST.get("where")
-        if where == "page":
-            fresh = Asset.objects.for_page().get(pk=asset.pk)
-            context = asset_context(request, fresh, region="accountability")
-            response = render(request, "ownership/asset.html#accountability", context)
-        else:
-            fresh = Asset.objects.for_list().get(pk=asset.pk)
-            context = {"asset": fresh, "just_confirmed": True, "is_owner": True, "where": where}
-            response = render(request, "ownership/_confirm.html", context)
+        response = confirm_region(request, asset, where, just_confirmed=True)
         return trigger_client_event(response, "ownershipConfirmed", {"asset": asset.pk})
     messages.success(request, f"Thanks: {asset.name} is confirmed as yours.")
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("ownership:asset", args=[asset.slug])
     return redirect(next_url)
+
+
+def confirm_region(
+    request: HttpRequest,
+    asset: Asset,
+    where: str | None,
+    *,
+    refused: str = "",
+    just_confirmed: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    """What a "Still mine" button answers in place, read after the confirmation (or refusal):
+    the asset page's accountability region, or the button's own span in a row or card."""
+    if where == "page":
+        fresh = Asset.objects.for_page().get(pk=asset.pk)
+        context = {**asset_context(request, fresh, region="accountability"), "refused": refused}
+        return render(request, "ownership/asset.html#accountability", context, status=status)
+    fresh = Asset.objects.for_list().get(pk=asset.pk)
+    context = {
+        "asset": fresh,
+        "just_confirmed": just_confirmed,
+        "refused": refused,
+        "is_owner": fresh.owner_id == request.user.pk,
+        "where": where,
+    }
+    return render(request, "ownership/_confirm.html", context, status=status)

@@ -8,13 +8,14 @@ import traceback
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from roleplan.ownership import services
 from roleplan.ownership.models import Asset, Handover
 from tests.factories import AssetFactory, UserFactory
+from tests.racing import in_thread, race, wait_until_blocked
 
 # Row locks under real concurrent connections: PostgreSQL's (SQLite locks the whole file).
 pytestmark = pytest.mark.postgresql
@@ -136,3 +137,93 @@ def test_concurrent_registrations_of_one_name_create_one_asset():
     assert all("already exists" in r for r in results if r != "created"), results
     assert Asset.objects.filter(name="Payments gateway").count() == 1
     assert Handover.objects.filter(asset__name="Payments gateway").count() == 1
+
+
+# -- confirming ownership while it changes hands (issue 17, D1) ---------------------------------
+
+
+def confirm_as(user, asset, *, htmx: bool):
+    """The owner's "Still mine", posted from the asset page; the answer as the browser gets it
+    (a server error as a 500, not an exception)."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(reverse("ownership:confirm", args=[asset.slug]), {"where": "page"}, **extra)
+
+
+@pytest.mark.parametrize(("htmx", "status"), [(True, 409), (False, 403)])
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_waiting_on_a_handover_is_refused_naming_the_new_owner(htmx, status):
+    """The handover holds the asset's row when the owner confirms: the confirmation waits for
+    the lock, then finds the asset is someone else's and says so (never a server error)."""
+    owner = UserFactory(username="olga.owner")
+    heir = UserFactory(username="hugo.heir", first_name="Hugo", last_name="Heir")
+    staff = UserFactory(username="stan.staff", is_staff=True)
+    asset = AssetFactory(owner=owner, slug="billing", confirmed_at=None)
+    holding, release = threading.Event(), threading.Event()
+
+    def hand_over() -> Handover:
+        with transaction.atomic():
+            Asset.objects.select_for_update().get(pk=asset.pk)  # the handover has the row
+            holding.set()
+            assert release.wait(20)
+            return services.asset_hand_over(
+                asset_id=asset.pk,
+                expected_owner_id=owner.pk,
+                new_owner=heir,
+                by=staff,
+                reason="Team change",
+            )
+
+    handed = in_thread(hand_over)
+    assert holding.wait(20)
+    confirmed = in_thread(lambda: confirm_as(owner, asset, htmx=htmx))
+    wait_until_blocked(1)
+    release.set()
+    handover, response = handed(), confirmed()
+
+    assert response.status_code == status
+    assert "Hugo Heir" in response.content.decode()
+    asset.refresh_from_db()
+    assert (asset.owner, asset.confirmed_at) == (heir, None)  # the heir has not confirmed yet
+    log = list(Handover.objects.filter(asset=asset).order_by("at", "id"))
+    assert [row.to_owner for row in log] == [owner, heir]
+    assert log[-1] == handover
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirmations_racing_handovers_never_fail_and_leave_one_consistent_owner():
+    """Eight "Still mine" clicks by the owner and eight staff handovers of one asset at once:
+    no server error; one handover wins and the other seven are told of it; each confirmation
+    either came first (200) or is refused (409); the new owner has not confirmed."""
+    owner = UserFactory(username="olga.owner")
+    staff = [UserFactory(username=f"staff{i}", is_staff=True) for i in range(8)]
+    heirs = [UserFactory(username=f"heir{i}") for i in range(8)]
+    asset = AssetFactory(owner=owner, slug="racing", confirmed_at=None)
+
+    def hand_over(i: int) -> int:
+        client = Client(raise_request_exception=False)
+        client.force_login(staff[i])
+        return client.post(
+            reverse("ownership:handover", args=[asset.slug]),
+            {
+                "new_owner": heirs[i].pk,
+                "reason": f"handover {i}",
+                "expected_owner": owner.pk,
+                "where": "page",
+                "confirm": "yes",
+            },
+            HTTP_HX_REQUEST="true",
+        ).status_code
+
+    confirms = [lambda: confirm_as(owner, asset, htmx=True).status_code for _ in range(8)]
+    handovers = [lambda i=i: hand_over(i) for i in range(8)]
+    results = race(*confirms, *handovers)
+
+    assert set(results[:8]) <= {200, 409}, results
+    assert sorted(results[8:]) == [200] + [409] * 7, results
+    asset.refresh_from_db()
+    log = list(Handover.objects.filter(asset=asset).order_by("at", "id"))
+    assert len(log) == 2
+    assert (log[-1].from_owner, log[-1].to_owner) == (owner, asset.owner)
+    assert asset.confirmed_at is None  # confirmed before the handover, or refused after it

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from roleplan.events import Event, subscribe
 from roleplan.ownership import services
@@ -107,7 +107,7 @@ def test_hand_over_needs_a_reason_and_an_active_new_owner(owner):
 
 def test_only_owner_or_staff_may_hand_over(owner, outsider):
     asset = AssetFactory(owner=owner)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         services.asset_hand_over(
             asset_id=asset.pk,
             expected_owner_id=owner.pk,
@@ -133,7 +133,7 @@ def test_the_deputy_who_takes_over_leaves_the_deputy_slot_empty(owner, editor):
 def test_confirm_sets_confirmation_to_now_for_the_owner_only(owner, editor):
     asset = AssetFactory(owner=owner)
     assert services.asset_confirm(asset_id=asset.pk, by=owner).confirmed_at is not None
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         services.asset_confirm(asset_id=asset.pk, by=editor)
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roleplan.ownership.models import Asset, Handover
+from roleplan.people import display_name
 from tests.factories import AssetFactory, UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -503,3 +504,32 @@ def test_dashboard_lists_what_you_own_with_gaps(client, owner):
     assert "Onboarding" in html
     assert "Unconfirmed" in html
     assert "Still mine" in html
+
+
+def test_a_former_owner_saying_still_mine_in_a_row_is_told_who_owns_it_now(client, owner, staff):
+    """The registry row's button of a page left open: the row as it is now, naming the owner,
+    with 409, and nothing confirmed."""
+    heir = UserFactory(first_name="Hugo", last_name="Heir")
+    asset = AssetFactory(owner=heir, confirmed_at=None)
+    client.force_login(owner)
+    response = client.post(
+        reverse("ownership:confirm", args=[asset.slug]), {"where": "row"}, **HTMX
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert html.strip().startswith(f'<span id="confirm-{asset.pk}"')
+    assert "owned by Hugo Heir" in html
+    assert "Still mine" not in html
+    asset.refresh_from_db()
+    assert asset.confirmed_at is None
+
+
+def test_the_api_refuses_a_confirmation_by_someone_else_naming_the_owner(client, owner, editor):
+    asset = AssetFactory(owner=owner, confirmed_at=None)
+    client.force_login(editor)
+    response = client.post(f"/api/v1/assets/{asset.slug}/confirmation")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert display_name(owner) in response.json()["detail"]
+    asset.refresh_from_db()
+    assert asset.confirmed_at is None
