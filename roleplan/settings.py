@@ -344,6 +344,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # No script reads the CSRF cookie: htmx sends the token from hx-headers on <body>.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "roleplan.csrf.csrf_failure"  # the app's own 403 page: reload, go back
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp 4). Scripts come only from our own static files: no
