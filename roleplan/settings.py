@@ -65,7 +65,8 @@ INSTALLED_APPS = [
     "products",
     "projects",
     "roleplan.alignment",
-    "roleplan.activity",  # comments, mentions, notifications, follows, search
+    "roleplan.activity",  # comments, mentions, notifications, follows, search, history
+    "simple_history",  # the history of every editable row (roleplan/activity/history.py)
     # The JSON API (/api/v1/) and webhooks; "ninja" serves the API docs' files locally (no CDN).
     "ninja",
     "roleplan.integrations",
@@ -90,6 +91,9 @@ MIDDLEWARE = [
     "roleplan.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who saved a row when a service did not say (roleplan/activity/history.py: the service's
+    # `by` comes first).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.

@@ -23,6 +23,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.exceptions import NotHistoricalModelError
+from simple_history.utils import (
+    bulk_create_with_history,
+    bulk_update_with_history,
+    get_history_manager_for_model,
+)
 
 from roleplan.people import display_name
 
@@ -117,10 +123,70 @@ def save_edit(
         setattr(row, name, value)
     setattr(row, version_field, getattr(row, version_field) + 1)
     setattr(row, by_field, by)
+    row._history_user = by  # the history row's author (roleplan/activity/history.py)
     written = [*data.keys(), version_field, by_field]
     auto_now = [f.name for f in row._meta.concrete_fields if getattr(f, "auto_now", False)]
     row.save(update_fields=[*written, *(name for name in auto_now if name not in written)])
     return written
+
+
+# History: every write a person makes leaves a history row with its author -------------------
+# save_edit above names the author of the row it saves; these are the other service writes.
+# Which models keep a history is decided in roleplan/activity/history.py; a model that keeps
+# none is written the same way, without one.
+
+
+def _keeps_history(model: type[models.Model]) -> bool:
+    try:
+        get_history_manager_for_model(model)
+    except NotHistoricalModelError:
+        return False
+    return True
+
+
+def save_fields(row: models.Model, fields: Iterable[str], *, by: Any) -> None:
+    """Save some fields of a row that has no version (a change request's status), by `by`."""
+    row._history_user = by
+    row.save(update_fields=list(fields))
+
+
+def create_rows(model: type[models.Model], rows: Iterable[models.Model], *, by: Any) -> list:
+    """bulk_create, with a history row ("created", by `by`) for each row."""
+    rows = list(rows)
+    if not _keeps_history(model):
+        return model._default_manager.bulk_create(rows)
+    return bulk_create_with_history(rows, model, default_user=by)
+
+
+def edit_rows(
+    queryset: models.QuerySet,
+    data: Mapping[str, Any],
+    *,
+    by: Any,
+    at: datetime | None = None,
+    version_field: str = "version",
+    by_field: str = "updated_by",
+) -> list:
+    """The same change to several versioned rows at once (a decision taking deliverables out of
+    scope): each row's version counted up, `by` recorded, a history row each. Call inside
+    `transaction.atomic`; the rows are locked first."""
+    model = queryset.model
+    at = at or timezone.now()
+    rows = list(queryset.select_for_update().order_by("pk"))
+    for row in rows:
+        for name, value in data.items():
+            setattr(row, name, value)
+        setattr(row, version_field, getattr(row, version_field) + 1)
+        setattr(row, by_field, by)
+        row.updated_at = at
+    fields = [*data.keys(), version_field, by_field, "updated_at"]
+    if not rows:
+        return rows
+    if _keeps_history(model):
+        bulk_update_with_history(rows, model, fields, default_user=by, default_date=at)
+    else:
+        model._default_manager.bulk_update(rows, fields)
+    return rows
 
 
 # How a value reads on the conflict page ---------------------------------------------------------

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from products import services as products
@@ -39,7 +39,7 @@ from projects.models import (
 )
 from projects.services.plan import Refused, _lock_project, _snapshot_items
 from roleplan.events import Event, announce
-from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
+from roleplan.versioning import StaleEdit, edit_rows, lock_for_edit, save_edit, save_fields
 
 # Change requests --------------------------------------------------------------------------------
 
@@ -255,7 +255,7 @@ def change_request_withdraw(
     _project, request = _lock_open_request(request_id)
     request.status = ChangeStatus.WITHDRAWN
     request.withdrawn_at = at or timezone.now()
-    request.save(update_fields=["status", "withdrawn_at"])
+    save_fields(request, ["status", "withdrawn_at"], by=by)
     return request
 
 
@@ -286,9 +286,7 @@ def _apply_option(
             "pk", flat=True
         )
     )
-    Deliverable.objects.filter(pk__in=removed).update(
-        in_scope=False, version=F("version") + 1, updated_by=by, updated_at=now
-    )
+    edit_rows(Deliverable.objects.filter(pk__in=removed), {"in_scope": False}, by=by, at=now)
     delivered = set(
         project.deliverables.filter(in_scope=True, roadmap_item__isnull=False).values_list(
             "roadmap_item_id", flat=True
@@ -371,7 +369,7 @@ def change_request_decide(
             decided_at=now,
         )
         request.status = ChangeStatus.REJECTED
-        request.save(update_fields=["status"])
+        save_fields(request, ["status"], by=by)
         announce(Event.CHANGE_REQUEST_DECIDED, change_request_id=request.pk)
         return decision
 
@@ -391,7 +389,7 @@ def change_request_decide(
         decided_at=now,
     )
     request.status = ChangeStatus.ACCEPTED
-    request.save(update_fields=["status"])
+    save_fields(request, ["status"], by=by)
 
     shift = timedelta(days=option.deadline_days)
     save_edit(

@@ -20,6 +20,7 @@ from projects.models import (
     Project,
 )
 from projects.services.plan import project_create
+from roleplan.versioning import create_rows
 
 if TYPE_CHECKING:  # the reader imports the services' loop check: no import back at run time
     from projects.mspdi_import import Proposal
@@ -40,22 +41,26 @@ def plan_import(
         currency=proposal.currency,
         statement_of_work="Imported from an MS Project plan.",
     )
-    deliverables = Deliverable.objects.bulk_create(
-        Deliverable(
-            project=project,
-            title=t.name,
-            description=t.description,
-            status=t.status,
-            estimate_days=t.estimate_days,
-            start_date=t.start,
-            due_date=t.finish,
-            done_on=t.done_on,
-            moscow=Moscow.MUST,
-            owner=t.owner,
-            group=t.group,
-            updated_by=by,
-        )
-        for t in proposal.deliverables
+    deliverables = create_rows(
+        Deliverable,
+        [
+            Deliverable(
+                project=project,
+                title=t.name,
+                description=t.description,
+                status=t.status,
+                estimate_days=t.estimate_days,
+                start_date=t.start,
+                due_date=t.finish,
+                done_on=t.done_on,
+                moscow=Moscow.MUST,
+                owner=t.owner,
+                group=t.group,
+                updated_by=by,
+            )
+            for t in proposal.deliverables
+        ],
+        by=by,
     )
     ids = {t.uid: d.pk for t, d in zip(proposal.deliverables, deliverables, strict=True)}
     DeliverableDependency.objects.bulk_create(
@@ -66,16 +71,20 @@ def plan_import(
         )
         for link in proposal.links
     )
-    milestones = Milestone.objects.bulk_create(
-        Milestone(
-            project=project,
-            title=m.name,
-            description=m.description,
-            due_date=m.finish,
-            done_on=m.done_on,
-            updated_by=by,
-        )
-        for m in proposal.milestones
+    milestones = create_rows(
+        Milestone,
+        [
+            Milestone(
+                project=project,
+                title=m.name,
+                description=m.description,
+                due_date=m.finish,
+                done_on=m.done_on,
+                updated_by=by,
+            )
+            for m in proposal.milestones
+        ],
+        by=by,
     )
     mids = {m.uid: row.pk for m, row in zip(proposal.milestones, milestones, strict=True)}
     MilestoneDependency.objects.bulk_create(
@@ -84,16 +93,20 @@ def plan_import(
         )
         for link in proposal.milestone_links
     )
-    CostLine.objects.bulk_create(
-        CostLine(
-            project=project,
-            category=c.category,
-            description=c.description,
-            planned=c.planned,
-            actual=c.actual,
-            date=c.date,
-            updated_by=by,
-        )
-        for c in proposal.costs
+    create_rows(
+        CostLine,
+        [
+            CostLine(
+                project=project,
+                category=c.category,
+                description=c.description,
+                planned=c.planned,
+                actual=c.actual,
+                date=c.date,
+                updated_by=by,
+            )
+            for c in proposal.costs
+        ],
+        by=by,
     )
     return project

@@ -287,3 +287,10 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"digest {self.week} → {self.recipient_id} ({self.status})"
+
+
+# The history of every editable row of the other apps: its historical models are made here, in
+# this app, so their tables and migrations are this app's (roleplan/activity/history.py).
+from roleplan.activity.history import register_all  # noqa: E402
+
+register_all()

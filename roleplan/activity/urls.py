@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from roleplan.activity.views import comments, inbox, search
+from roleplan.activity.views import comments, history, inbox, search
 
 app_name = "activity"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("comments/<slug:kind>/<int:pk>/people/", comments.people, name="people"),
     path("comments/<int:comment_id>/edit/", comments.edit, name="edit"),
     path("comments/<int:comment_id>/delete/", comments.delete, name="delete"),
+    # History (roleplan/activity/history.py): the Activity tabs and each object's history.
+    path("products/<slug:slug>/activity/", history.product_activity, name="product_history"),
+    path("projects/<slug:slug>/activity/", history.project_activity, name="project_history"),
+    path("history/<slug:kind>/<int:pk>/", history.object_history, name="history"),
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django import template
 
+from products.models import RoadmapItem
+from roleplan.activity.history import ITEM, KINDS
 from roleplan.activity.targets import COMMENTABLE, target_of
 
 register = template.Library()
@@ -21,3 +23,15 @@ def comments_for(obj) -> dict:
     if target is None or target.slug not in COMMENTABLE or obj.pk is None:
         return {"target": None}
     return {"target": target, "kind": target.slug, "pk": obj.pk}
+
+
+@register.inclusion_tag("activity/_history_placeholder.html")
+def history_for(obj) -> dict:
+    """{% history_for obj %}: the object's history, loaded when it scrolls into view (htmx), a
+    link without JavaScript. Draws nothing for an object that keeps no history here."""
+    if obj is None or obj.pk is None:
+        return {"kind": None}
+    kind = next((k.slug for k in KINDS.values() if type(obj) is k.model), None)
+    if isinstance(obj, RoadmapItem):
+        kind = ITEM
+    return {"kind": kind, "pk": obj.pk}
