@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from products.models import Product
+from projects.access import ProjectAccess
 from projects.models import Project
 from roleplan.integrations import targets
 from roleplan.integrations.models import EVENT_LABELS, WEBHOOK_EVENTS, TargetKind
@@ -78,9 +79,11 @@ class NewSubscriptionForm(SubscriptionForm):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         products = Product.objects.for_page(user).filter(can_edit=True).order_by("asset__name")
-        projects = Project.objects.order_by("name")
+        # The projects whose subscriptions the person may manage: the rule of ProjectAccess.
+        projects = Project.objects.order_by("name").with_user_is_editor(user)
         if not user.is_staff:
             projects = projects.involving(user)
+        projects = [p for p in projects if ProjectAccess(project=p, user=user).can_edit]
         choices = [("", "The whole installation")] if user.is_staff else []
         choices += [(f"product:{p.asset.slug}", f"Product: {p.asset.name}") for p in products]
         choices += [(f"project:{p.slug}", f"Project: {p.name}") for p in projects]
