@@ -496,18 +496,15 @@ def item_move(
         "after": payload.after_id,
     }
     validated(MoveForm(form_data([], None, fields)))
-    with transaction.atomic():
-        # The service's locking order: the product, then the item (compared with the version).
-        services.lock_product(product.pk)
-        lock_for_edit(RoadmapItem, item.pk, version)
-        services.roadmap_item_move(
-            item_id=item.pk,
-            by=request.user,
-            horizon=payload.horizon,
-            position=payload.position,
-            before_id=payload.before_id,
-            after_id=payload.after_id,
-        )
+    services.roadmap_item_move(
+        item_id=item.pk,
+        by=request.user,
+        horizon=payload.horizon,
+        position=payload.position,
+        before_id=payload.before_id,
+        after_id=payload.after_id,
+        version=version,
+    )
     return with_etag(response, item_for_view(request, slug, item_id))
 
 
@@ -515,9 +512,7 @@ def item_move(
 def item_delete(request: HttpRequest, slug: str, item_id: int):
     product, item = access.get_item_for_edit(request.user, slug, item_id)
     version = expected_version(request)
-    with transaction.atomic():
-        services.lock_product(product.pk)
-        services.roadmap_item_delete(item=lock_for_edit(RoadmapItem, item.pk, version))
+    services.roadmap_item_delete(item=item, version=version)
     return 204, None
 
 

@@ -359,14 +359,19 @@ def roadmap_item_move(
     position: int,
     before_id: int | None = None,
     after_id: int | None = None,
+    version: int | None = None,
 ) -> RoadmapItem:
     """Put the item in `horizon`, just above `before_id` or just below `after_id` when that
     item is there (a filtered board shows only some items, so neighbours say more than an
     index), else at `position` (0 = top; past the end means the end). The gap it leaves is
-    closed and the order of the other items is kept."""
+    closed and the order of the other items is kept. With `version` (the API's If-Match), the
+    move is refused (StaleEdit) when the item changed since."""
     product_id = RoadmapItem.objects.values_list("product_id", flat=True).get(pk=item_id)
     lock_product(product_id)
-    item = RoadmapItem.objects.select_for_update().get(pk=item_id)
+    if version is None:
+        item = RoadmapItem.objects.select_for_update().get(pk=item_id)
+    else:
+        item = lock_for_edit(RoadmapItem, item_id, version)
     old_horizon, old_rank = item.horizon, item.rank
     target = horizon_ids(product_id, horizon, excluding=item.pk)
     if before_id in target:
@@ -396,8 +401,12 @@ def roadmap_item_move(
 
 
 @transaction.atomic
-def roadmap_item_delete(*, item: RoadmapItem) -> None:
+def roadmap_item_delete(*, item: RoadmapItem, version: int | None = None) -> None:
+    """Delete the item and close the gap; with `version`, refused (StaleEdit) when the item
+    changed since."""
     lock_product(item.product_id)
+    if version is not None:
+        lock_for_edit(RoadmapItem, item.pk, version)
     item.delete()
     write_ranks(item.product_id, item.horizon, horizon_ids(item.product_id, item.horizon))
 

@@ -125,6 +125,22 @@ def test_deleting_an_item_closes_the_gap(product):
     assert ranks(product, "now") == [("a", 0), ("c", 1)]
 
 
+def test_a_delete_or_move_with_a_stale_version_changes_nothing(product, owner):
+    """The API's If-Match: the service compares the version under its locks."""
+    a, b = (make_item(product, title=t, horizon="now") for t in "ab")
+    with pytest.raises(StaleEdit):
+        services.roadmap_item_delete(item=b, version=b.version + 1)
+    with pytest.raises(StaleEdit):
+        services.roadmap_item_move(
+            item_id=b.pk, by=owner, horizon="now", position=0, version=b.version + 1
+        )
+    assert ranks(product, "now") == [("a", 0), ("b", 1)]
+    services.roadmap_item_move(item_id=b.pk, by=owner, horizon="now", position=0, version=1)
+    b = RoadmapItem.objects.get(pk=b.pk)
+    services.roadmap_item_delete(item=b, version=b.version)
+    assert ranks(product, "now") == [("a", 0)]
+
+
 def test_stale_kpi_and_product_saves_are_refused(product, kpi, owner, editor):
     services.kpi_update(kpi_id=kpi.pk, version=1, by=owner, data={"target_value": Decimal("25")})
     with pytest.raises(StaleEdit) as caught:
