@@ -102,10 +102,10 @@ def test_the_top_bar_asks_for_the_count_after_the_page_then_shows_it_from_the_ca
     page = client.get(world.product.get_absolute_url()).content.decode()
     assert 'hx-trigger="load, notificationsRead from:body"' in page
     badge = client.get(reverse("activity:badge")).content.decode()
-    assert "Notifications, 3 unread" in badge
+    assert "Inbox, 3 unread" in badge
     with CaptureQueriesContext(connection) as captured:
         page = client.get(world.product.get_absolute_url()).content.decode()
-    assert "Notifications, 3 unread" in page
+    assert "Inbox, 3 unread" in page
     assert not any("activity_notification" in q["sql"] for q in captured)
 
 

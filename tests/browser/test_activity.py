@@ -55,7 +55,7 @@ def test_a_comment_with_a_keyboard_mention_appears_and_reaches_the_inbox(open_br
 
     sam = open_browser().login("sam.okafor", PASSWORD)
     link = sam.locator("#inbox-link")
-    expect(link).to_have_attribute("aria-label", "Notifications, 1 unread")
+    expect(link).to_have_attribute("aria-label", "Inbox, 1 unread")
     expect(link.locator(".inbox-count")).to_have_text("1")
     link.click()
     expect(sam.get_by_role("heading", name="Notifications")).to_be_visible()
