@@ -199,6 +199,8 @@ PROJECT_PK = {
 def app_value(demo: Demo, namespace: str, short: str, param: str):
     """The demo object's key for one URL parameter of an app's route."""
     if param == "slug":
+        if namespace == "activity":  # the Activity tabs of the demo's product and project
+            return PRODUCT_SLUG if short.startswith("product") else PROJECT_SLUG
         return {"ownership": demo.asset.slug, "products": PRODUCT_SLUG}.get(namespace, PROJECT_SLUG)
     simple = {
         "filename": PROJECT_SLUG,
@@ -226,6 +228,8 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         return "regenerate"
     if param == "import_id":  # the roadmap file seed() uploaded (products:roadmap_import_*)
         return RoadmapImport.objects.filter(product=demo.product).earliest("pk").pk
+    if namespace == "activity" and short == "history":  # a history: the demo's product risk
+        return {"kind": "product-risk", "pk": demo.product_risk.pk}[param]
     if namespace == "activity":  # the thread of the demo's sync (private to its two people)
         return activity_value(demo, param)
     if param == "item_id":
