@@ -113,6 +113,13 @@ class Kind:
     quiet: frozenset[str] = frozenset()
     # Who created a row, as its creating service wrote it.
     author: str = "updated_by"
+    # How a line of the Activity tab names the kind: "changed product risk …".
+    noun: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.noun:
+            noun = self.label if self.label.isupper() else self.label.lower()
+            object.__setattr__(self, "noun", noun)
 
     @property
     def history_model(self) -> type[models.Model]:
@@ -122,7 +129,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.slug: k
     for k in [
-        Kind("product", "Product", Product, lambda h: "the product"),
+        Kind("product", "Product", Product, lambda h: "", noun="the product"),
         Kind("asset", "Ownership record", Asset, lambda h: h.name, frozenset({"slug"})),
         Kind("kpi", "KPI", Kpi, lambda h: h.name),
         Kind(
@@ -189,6 +196,7 @@ class Entry:
     by: Any  # a User or None (a save no one is named for)
     kind: str
     kind_label: str
+    noun: str
     title: str
     action: str  # "created", "changed", "deleted", "moved"
     url: str = ""
@@ -255,6 +263,7 @@ def _item_entries(ids: list[int], item_url) -> dict[tuple[str, int], Entry]:
             by=change.by,
             kind=ITEM,
             kind_label=ITEM_LABEL,
+            noun="roadmap item",
             title=change.item.title,
             action="changed" if change.action == "edited" else change.action,
             url=item_url(change.item_id) if item_url else "",
@@ -339,6 +348,7 @@ def _entries(kind: Kind, ids: list[int], names: _Names) -> dict[tuple[str, int],
             by=row.history_user,
             kind=kind.slug,
             kind_label=kind.label,
+            noun=kind.noun,
             title=kind.title(row),
             action=action,
             url=reverse("activity:history", args=[kind.slug, row.id]),

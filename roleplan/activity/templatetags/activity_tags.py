@@ -28,8 +28,9 @@ def comments_for(obj) -> dict:
 @register.inclusion_tag("activity/_history_placeholder.html")
 def history_for(obj) -> dict:
     """{% history_for obj %}: the object's history, loaded when it scrolls into view (htmx), a
-    link without JavaScript. Draws nothing for an object that keeps no history here."""
-    if obj is None or obj.pk is None:
+    link without JavaScript. Draws nothing for an object that keeps no history here, nor on a
+    create form, where the variable is unset (the template engine passes "")."""
+    if getattr(obj, "pk", None) is None:
         return {"kind": None}
     kind = next((k.slug for k in KINDS.values() if type(obj) is k.model), None)
     if isinstance(obj, RoadmapItem):
