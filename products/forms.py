@@ -28,6 +28,7 @@ from products.models import (
     TargetKind,
     in_order,
 )
+from products.services import KPI_NAME, PRODUCT_NAME
 from products.spreadsheets import MAX_BYTES, MAX_ROWS, Table, UnreadableFile, read_table
 from roleplan.ownership.models import Asset, AssetKind
 from roleplan.people import display_name
@@ -126,7 +127,7 @@ class ProductCreateForm(forms.ModelForm):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if Asset.objects.filter(kind=AssetKind.PRODUCT, name__iexact=name).exists():
-            raise forms.ValidationError("A product with this name is already registered.")
+            raise forms.ValidationError(PRODUCT_NAME.message)
         return name
 
     def clean(self) -> dict:
@@ -211,7 +212,7 @@ class KpiForm(VersionedForm):
         name = self.cleaned_data["name"].strip()
         others = Kpi.objects.filter(product=self.product, name=name).exclude(pk=self.instance.pk)
         if others.exists():
-            raise forms.ValidationError("This product already has a KPI with this name.")
+            raise forms.ValidationError(KPI_NAME.message)
         return name
 
     def clean(self) -> dict:

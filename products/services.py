@@ -54,6 +54,7 @@ from products.models import (
 from products.spreadsheets import Table, parse
 from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
+from roleplan.uniqueness import Unique, unique_or_error
 from roleplan.versioning import StaleEdit, differences, lock_for_edit, save_edit
 
 # The inputs of the RICE and ICE scores, which the database computes.
@@ -102,8 +103,10 @@ def product_create(
     description: str = "",
     **texts: str,
 ) -> Product:
-    """Register the product's asset with its first handover row, then the product itself."""
-    asset = Asset.objects.create(
+    """Register the product's asset with its first handover row, then the product itself. A
+    name or address taken meanwhile (two people registering one product at once) is refused
+    next to its field, as when it was taken long ago (roleplan.uniqueness)."""
+    asset = Asset(
         kind=AssetKind.PRODUCT,
         name=name,
         slug=slug,
@@ -111,6 +114,12 @@ def product_create(
         description=description,
         confirmed_at=timezone.now() if owner == by else None,
     )
+    with unique_or_error(
+        asset,
+        PRODUCT_NAME,
+        Unique("slug", "slug", f"The address “{slug}” is taken; choose another."),
+    ):
+        asset.save(force_insert=True)
     Handover.objects.create(
         asset=asset, from_owner=None, to_owner=owner, by=by, reason="Registered"
     )
@@ -137,15 +146,29 @@ def product_remove_editor(*, product: Product, user: User) -> None:
 # KPIs and measurements --------------------------------------------------------------------------
 
 
+# One product or KPI per name: said the same by the forms (before saving) and by the services
+# (when a concurrent save took the name first: roleplan.uniqueness).
+PRODUCT_NAME = Unique(
+    "asset_name_unique_per_kind", "name", "A product with this name is already registered."
+)
+KPI_NAME = Unique(
+    "kpi_name_unique_per_product", "name", "This product already has a KPI with this name."
+)
+
+
 @transaction.atomic
 def kpi_create(*, product: Product, by: User, **data: Any) -> Kpi:
-    return Kpi.objects.create(product=product, updated_by=by, **data)
+    kpi = Kpi(product=product, updated_by=by, **data)
+    with unique_or_error(kpi, KPI_NAME):
+        kpi.save(force_insert=True)
+    return kpi
 
 
 @transaction.atomic
 def kpi_update(*, kpi_id: int, version: int, by: User, data: dict[str, Any]) -> Kpi:
     kpi = lock_for_edit(Kpi, kpi_id, version, data)
-    save_edit(kpi, data, by=by)
+    with unique_or_error(kpi, KPI_NAME):
+        save_edit(kpi, data, by=by)
     kpi.refresh_from_db(fields=["target"])  # computed by the database from what was stated
     return kpi
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +20,13 @@ def kpi_create(request: HttpRequest, slug: str) -> HttpResponse:
     product = access.get_product_for_edit(request.user, slug)
     form = KpiForm(request.POST or None, product=product)
     if request.method == "POST" and form.is_valid():
-        services.kpi_create(product=product, by=request.user, **form.changes())
-        messages.success(request, f"KPI “{form.cleaned_data['name']}” added.")
-        return redirect(reverse("products:detail", args=[slug]) + "#kpis")
+        try:
+            services.kpi_create(product=product, by=request.user, **form.changes())
+        except ValidationError as exc:  # the name taken meanwhile
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"KPI “{form.cleaned_data['name']}” added.")
+            return redirect(reverse("products:detail", args=[slug]) + "#kpis")
     status = 422 if form.is_bound else 200
     return render(
         request, "products/kpi_form.html", {"product": product, "form": form}, status=status
@@ -46,6 +51,8 @@ def kpi_edit(request: HttpRequest, slug: str, kpi_id: int) -> HttpResponse:
                     by=request.user,
                     data=form.changes(),
                 )
+            except ValidationError as exc:  # the name taken meanwhile
+                form.add_error(None, exc)
             except StaleEdit as exc:
                 context["kpi"] = exc.current  # the heading names the KPI as saved
                 context["conflict"] = exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,9 +35,13 @@ def create(request: HttpRequest) -> HttpResponse:
     access.check_can_plan(request.user)
     form = ProductCreateForm(request.POST or None, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
-        product = services.product_create(by=request.user, **form.service_kwargs())
-        messages.success(request, f"{product.name} is registered, owned by {product.owner}.")
-        return redirect(product)
+        try:
+            product = services.product_create(by=request.user, **form.service_kwargs())
+        except ValidationError as exc:  # taken meanwhile by someone registering the same
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{product.name} is registered, owned by {product.owner}.")
+            return redirect(product)
     status = 422 if form.is_bound else 200
     return render(request, "products/create.html", {"form": form}, status=status)
 

@@ -64,7 +64,6 @@ from projects.services.plan import (
     risk_create,
     risk_delete,
     risk_update,
-    unique_slug,
 )
 
 __all__ = [
@@ -104,5 +103,4 @@ __all__ = [
     "risk_create",
     "risk_delete",
     "risk_update",
-    "unique_slug",
 ]

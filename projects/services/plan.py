@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.text import slugify
 
 from products.models import Product, RoadmapItem
 from projects import tasks
@@ -36,6 +35,7 @@ from projects.models import (
 )
 from projects.notifications import approval_request_email
 from roleplan.events import Event, announce
+from roleplan.uniqueness import Unique, save_with_free_slug, unique_or_error
 from roleplan.versioning import lock_for_edit, save_edit
 
 
@@ -62,16 +62,6 @@ class ScopeGuarded(Refused):
 # change request.
 BASELINED_FIELDS = ("start_date", "deadline", "budget", "currency")
 RESERVED_SLUGS = {"new", "import"}
-
-
-def unique_slug(name: str) -> str:
-    base = slugify(name)[:200] or "project"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-project"
-    slug, n = base, 2
-    while Project.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _lock_project(project_id: int) -> Project:
@@ -135,9 +125,8 @@ def project_create(
 ) -> Project:
     if deadline <= start_date:
         raise ValidationError({"deadline": "The deadline must be after the start date."})
-    project = Project.objects.create(
+    project = Project(
         name=name,
-        slug=slug or unique_slug(name),
         product=product,
         manager=manager,
         start_date=start_date,
@@ -150,6 +139,12 @@ def project_create(
         outcomes=outcomes,
         updated_by=by,
     )
+    if slug:  # chosen (the demo): taken meanwhile is an error next to it
+        project.slug = slug
+        with unique_or_error(project, Unique("slug", "slug", f"The address “{slug}” is taken.")):
+            project.save(force_insert=True)
+    else:  # made from the name, which projects may share: the next free address
+        save_with_free_slug(project, name, fallback="project", reserved=RESERVED_SLUGS)
     project.editors.set(editors)
     announce(Event.PROJECT_CHANGED, project_id=project.pk)
     return project

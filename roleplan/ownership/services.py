@@ -10,14 +10,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
 from roleplan.people import display_name
+from roleplan.uniqueness import Unique, save_with_free_slug, unique_or_error
 from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
 
 
@@ -50,24 +49,25 @@ class OwnerStillOwns(Exception):
         super().__init__(f"{user.get_username()} still owns: {names}. Hand these over first.")
 
 
+# Addresses the registry's own pages use: an asset is never given one.
 RESERVED_SLUGS = {"new", "export"}
 
 
-def unique_slug(name: str, *, kind: str) -> str:
-    base = slugify(name)[:200] or kind
-    if base in RESERVED_SLUGS:
-        base = f"{base}-{kind}"
-    slug, n = base, 2
-    while Asset.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+def name_rule(kind: str, name: str) -> Unique:
+    """One name per kind, whatever the case (the asset_name_unique_per_kind constraint)."""
+    return Unique(
+        "asset_name_unique_per_kind",
+        "name",
+        f"A {AssetKind(kind).label.lower()} named “{name}” already exists.",
+    )
 
 
-def name_taken(*, kind: str, name: str, exclude_pk: int | None = None) -> bool:
-    qs = Asset.objects.filter(kind=kind).annotate(lname=Lower("name")).filter(lname=name.lower())
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.exists()
+def asset_insert(asset: Asset) -> None:
+    """Save a new asset under an address made from its name: a name taken meanwhile is a field
+    error (roleplan.uniqueness), an address taken meanwhile gives the next free one. Products
+    register their asset through it too."""
+    with unique_or_error(asset, name_rule(asset.kind, asset.name)):
+        save_with_free_slug(asset, asset.name, fallback=asset.kind, reserved=RESERVED_SLUGS)
 
 
 @transaction.atomic
@@ -87,26 +87,16 @@ def asset_register(
         raise ValidationError({"owner": "The owner must be an active user."})
     if deputy is not None and deputy.pk == owner.pk:
         raise ValidationError({"deputy": "The deputy cannot be the owner."})
-    if name_taken(kind=kind, name=name):
-        raise ValidationError(
-            {"name": f"A {AssetKind(kind).label.lower()} named “{name}” already exists."}
-        )
-    try:
-        with transaction.atomic():
-            asset = Asset.objects.create(
-                kind=kind,
-                name=name,
-                slug=unique_slug(name, kind=kind),
-                owner=owner,
-                deputy=deputy,
-                team=team,
-                description=description,
-                confirmed_at=timezone.now() if by is not None and by.pk == owner.pk else None,
-            )
-    except IntegrityError as exc:  # a concurrent registration of the same name won the race
-        raise ValidationError(
-            {"name": f"A {AssetKind(kind).label.lower()} named “{name}” already exists."}
-        ) from exc
+    asset = Asset(
+        kind=kind,
+        name=name,
+        owner=owner,
+        deputy=deputy,
+        team=team,
+        description=description,
+        confirmed_at=timezone.now() if by is not None and by.pk == owner.pk else None,
+    )
+    asset_insert(asset)
     Handover.objects.create(asset=asset, to_owner=owner, by=by, reason=reason)
     return asset
 
@@ -178,12 +168,8 @@ def asset_update(*, asset_id: int, expected_version: int, by: User, **changes: A
     deputy = changes.get("deputy", asset.deputy)
     if deputy is not None and deputy.pk == asset.owner_id:
         raise ValidationError({"deputy": "The deputy cannot be the owner."})
-    name = changes.get("name", asset.name)
-    if name_taken(kind=asset.kind, name=name, exclude_pk=asset.pk):
-        raise ValidationError(
-            {"name": f"A {asset.get_kind_display().lower()} named “{name}” already exists."}
-        )
-    save_edit(asset, changes, by=by)
+    with unique_or_error(asset, name_rule(asset.kind, changes.get("name", asset.name))):
+        save_edit(asset, changes, by=by)
     return asset
 
 
