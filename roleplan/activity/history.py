@@ -89,6 +89,19 @@ class AuthoredHistory(HistoricalRecords):
         super().__init__(**kwargs)
         self.author = author
 
+    def copy_fields(self, model):
+        """The copies keep only what their columns are: a change of a field's label, help,
+        choices or validators in its own app needs no migration here. Entries are read through
+        the model's own fields (labels, choices' labels)."""
+        fields = super().copy_fields(model)
+        for copied in fields.values():
+            copied.__dict__.pop("validators", None)  # a cached_property copied along
+            copied._validators = []
+            copied.help_text = ""
+            copied.choices = None
+            copied.verbose_name = copied._verbose_name = None
+        return fields
+
     def post_save(self, instance, created, using=None, **kwargs):
         named = getattr(instance, f"{self.author}_id", None) is not None
         if created and named and not hasattr(instance, "_history_user"):
