@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from roleplan.alignment.access import get_meeting_for_view
-from roleplan.alignment.models import ActionItem, Decision, SyncMeeting
+from roleplan.alignment.models import ActionItem, Decision, SyncMeeting, shared_projects
 from roleplan.http import HttpRequest
 from roleplan.rest import LIST_ERRORS, READ_ERRORS, page_of
 
@@ -63,7 +64,9 @@ class SyncDecisionOut(Schema):
 
 class MeetingOut(Schema):
     id: int
-    project: str
+    product_manager: int
+    project_manager: int
+    projects: list[str] = Field(description="The slugs of the active projects the pair shares.")
     week_start: date
     starts_at: datetime
     prepared_at: datetime | None
@@ -73,8 +76,21 @@ class MeetingOut(Schema):
     decisions: list[SyncDecisionOut]
 
     @staticmethod
-    def resolve_project(obj: SyncMeeting) -> str:
-        return obj.series.project.slug
+    def resolve_product_manager(obj: SyncMeeting) -> int:
+        return obj.series.product_manager_id
+
+    @staticmethod
+    def resolve_project_manager(obj: SyncMeeting) -> int:
+        return obj.series.project_manager_id
+
+    @staticmethod
+    def resolve_projects(obj: SyncMeeting) -> list[str]:
+        series = obj.series
+        return list(
+            shared_projects(series.product_manager_id, series.project_manager_id)
+            .order_by("name", "pk")
+            .values_list("slug", flat=True)
+        )
 
     @staticmethod
     def resolve_topics(obj: SyncMeeting) -> list:
@@ -90,7 +106,9 @@ class MeetingOut(Schema):
 
 
 class MeetingFilters(Schema):
-    project: str | None = Field(None, description="A project's slug.")
+    project: str | None = Field(
+        None, description="A project's slug: the syncs of the pair that shares it now."
+    )
     page: int = Field(1, ge=1)
     per_page: int = Field(25, ge=1, le=100)
 
@@ -102,7 +120,13 @@ def meeting_list(request: HttpRequest, response: HttpResponse, q: Query[MeetingF
     if not request.user.is_staff:
         meetings = meetings.involving(request.user)
     if q.project:
-        meetings = meetings.filter(series__project__slug=q.project)
+        meetings = meetings.filter(
+            Exists(
+                shared_projects(
+                    OuterRef("series__product_manager"), OuterRef("series__project_manager")
+                ).filter(slug=q.project)
+            )
+        )
     return page_of(request, response, meetings, page=q.page, per_page=q.per_page)
 
 

@@ -85,10 +85,7 @@ def feed_contents(user: User, now: datetime | None = None) -> FeedContents:
     now = now or timezone.now()
     series_by_pk = {
         s.pk: s
-        for s in SyncSeries.objects.involving(user)
-        .filter(project__product__isnull=False)
-        .with_people()
-        .order_by("pk")
+        for s in SyncSeries.objects.involving(user).with_people().with_shared().order_by("pk")
     }
     since = now - timedelta(weeks=PAST_WEEKS)
     meetings = {
@@ -103,7 +100,7 @@ def feed_contents(user: User, now: datetime | None = None) -> FeedContents:
             series_by_pk[series_id], week, meeting.starts_at, meeting
         )
     for series in series_by_pk.values():
-        if series.paused or series.project.status != ProjectStatus.ACTIVE:
+        if series.not_meeting_why:
             continue
         week, _ = series.next_start(now)
         for offset in range(FUTURE_WEEKS):
@@ -142,7 +139,7 @@ def _sync_event(occurrence: SyncOccurrence, user: User, stamp: datetime) -> Even
     event.add("dtstamp", stamp)
     event.add("dtstart", local_start)
     event.add("dtend", local_start + timedelta(minutes=series.duration_minutes))
-    event.add("summary", f"Weekly sync · {series.project.name}")
+    event.add("summary", str(series))
     event.add(
         "description",
         "Product manager and project manager: status, backlog, pipeline, problem-solving.\n"

@@ -66,7 +66,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     series = {o.series.pk: o.series for o in contents.syncs}.values()
     recent = list(
         Delivery.objects.filter(recipient=user)
-        .select_related("meeting__series__project")
+        .select_related(
+            "meeting__series__product_manager",
+            "meeting__series__project_manager",
+            "series__product_manager",
+            "series__project_manager",
+        )
         .order_by("-created_at", "-pk")[:RECENT_DELIVERIES]
     )
     context = {
@@ -75,10 +80,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         "webcal_url": calendar.webcal_url(token) if token else "",
         "sync_count": len(upcoming),
         "next_sync": local_when(upcoming[0].starts_at, upcoming[0].series) if upcoming else None,
-        "next_sync_project": upcoming[0].series.project if upcoming else None,
+        "next_sync_series": upcoming[0].series if upcoming else None,
         "milestone_count": sum(1 for m in contents.milestones if m.done_on is None),
         "deadline_count": len(contents.projects),
-        "series": sorted(series, key=lambda s: s.project.name),
+        "series": sorted(series, key=lambda s: str(s)),
         "recent": recent,
     }
     return render(request, "alignment/profile.html", context)

@@ -27,7 +27,7 @@ def dashboard_context(user) -> dict:
     items = list(
         ActionItem.objects.open()
         .filter(owner=user)
-        .select_related("meeting__series__project")
+        .select_related("meeting__series__product_manager", "meeting__series__project_manager")
         .order_by("due_date", "id")[:8]
     )
     return {

@@ -1,6 +1,7 @@
 """Reminder and digest emails, each sent once: plan, claim, send, mark.
 
-- **Plan**: one Delivery row per (meeting, recipient) or (digest week, recipient), inserted with
+- **Plan**: one Delivery row per (meeting, recipient), (series and SEQUENCE, recipient) for a
+  cancelled invitation, or (digest week, recipient), inserted with
   ON CONFLICT DO NOTHING (bulk_create(ignore_conflicts=True)) against the partial unique
   constraints. Planning twice, or two planners at once, leaves one row.
 - **Claim**: in one short transaction, SELECT ... FOR UPDATE SKIP LOCKED picks due rows (pending
@@ -114,20 +115,22 @@ def _insert(rows: list[Delivery]) -> None:
 
 
 def deliveries_plan_reminders(*, meeting_ids: Iterable[int]) -> list[int]:
-    """One reminder row per (meeting, participant with an email address), read live (after a
-    handover the new owner is invited too). Returns the ids of these meetings' reminders not yet
-    sent, in id order."""
+    """One reminder row per (meeting, person of its pair with an email address who takes
+    reminders). Returns the ids of these meetings' reminders not yet sent, in id order."""
     meeting_ids = list(meeting_ids)
     waiting: list[int] = []
     for start in range(0, len(meeting_ids), PLAN_CHUNK):
         chunk = meeting_ids[start : start + PLAN_CHUNK]
-        meetings = SyncMeeting.objects.filter(pk__in=chunk).with_people()
+        meetings = list(SyncMeeting.objects.filter(pk__in=chunk).with_people())
+        takers = reminders.reminders_on(
+            p.pk for meeting in meetings for p in meeting.series.participants()
+        )
         _insert(
             [
                 Delivery(kind=DeliveryKind.REMINDER, meeting=meeting, recipient=person)
                 for meeting in meetings
                 for person in meeting.series.participants()
-                if person.is_active and person.email
+                if person.is_active and person.email and person.pk in takers
             ]
         )
         waiting += (
@@ -169,7 +172,8 @@ def digests_plan_current(*, now: datetime | None = None) -> list[int]:
 
 def reminders_due(*, now: datetime | None = None) -> list[tuple[int, date]]:
     """The (series id, week start) of every meeting whose reminder window is open at `now`,
-    after creating the series of projects that became active."""
+    after creating the series of pairs that started sharing an active project (and ending
+    those that stopped)."""
     now = now or timezone.now()
     alignment_services.series_ensure_for_active_projects()
     return [(due.series.pk, due.week_start) for due in reminders.due_meetings(now)]
@@ -325,7 +329,7 @@ def _release(deliveries: list[Delivery], token: str, *, after: timedelta, error:
 def _load(ids: list[int], token: str) -> list[Delivery]:
     return list(
         Delivery.objects.filter(pk__in=ids, claimed_by=token, status=DeliveryStatus.SENDING)
-        .select_related("recipient")
+        .select_related("recipient", "series__product_manager", "series__project_manager")
         .order_by("pk")
     )
 
@@ -337,6 +341,13 @@ def _messages(deliveries: list[Delivery]) -> dict[int, EmailMessage | BaseExcept
     today = timezone.localdate()
     reminder_rows = [d for d in deliveries if d.kind == DeliveryKind.REMINDER]
     digest_rows = [d for d in deliveries if d.kind == DeliveryKind.DIGEST]
+    for d in deliveries:
+        if d.kind == DeliveryKind.CANCELLATION:
+            try:
+                built[d.pk] = reminders.cancellation_message(d)
+            except Exception as exc:  # a broken message must not hold up the rest of the batch
+                logger.exception("could not render cancellation %s", d.pk)
+                built[d.pk] = exc
     contexts = reminders.reminder_contexts([d.meeting_id for d in reminder_rows])
     for d in reminder_rows:
         try:

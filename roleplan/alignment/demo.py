@@ -1,5 +1,7 @@
-"""Demo data for the weekly sync: a series per demo project, last week's meeting with notes,
-decisions and open action items, and this week's meeting prepared from live data."""
+"""Demo data for the weekly sync: a series per pair (the project manager meets the email
+platform's product manager, and the CRM's for both CRM projects they share), last week's
+meeting with notes, decisions and open action items, and this week's meeting prepared from live
+data."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from django.utils import timezone
 from products.models import RoadmapItem, RoadmapItemChange
 from projects.models import ChangeRequest, Deliverable
 from roleplan.alignment import services
-from roleplan.alignment.models import ActionItem, Decision, SyncMeeting, SyncSeries
+from roleplan.alignment.models import ActionItem, Decision, SyncMeeting, SyncSeries, projects_of
 from roleplan.ownership.demo import DemoUsers
 
 LAST_WEEK_NOTES = """Status: migration of lists and consent is done; templates 80% migrated.
@@ -29,8 +31,9 @@ def backdate_demo_history(before) -> None:
     Deliverable.objects.filter(created_at__gt=before).update(created_at=before, updated_at=before)
 
 
-# The project manager runs several syncs: the Black Friday one keeps the default Tuesday 10:00,
-# the others follow it on the same day, so that none clashes (the sync index flags clashes).
+# The project manager meets several product managers: the email platform's pair (Black Friday)
+# keeps the default Tuesday 10:00, the others follow it on the same day, so that none clashes
+# (the sync index flags clashes).
 LATER_SLOTS = [time(11, 0), time(14, 0), time(15, 0), time(16, 0)]
 EMAIL = "replace-legacy-email"
 
@@ -38,16 +41,18 @@ EMAIL = "replace-legacy-email"
 def seed_alignment(users: DemoUsers) -> None:
     now = timezone.now()
     services.series_ensure_for_active_projects()
-    # The series that meet: a finished project's sync holds no meeting.
-    series_list = sorted(
-        SyncSeries.objects.running().select_related("project__product__asset"),
-        key=lambda s: (not s.project.slug.startswith(EMAIL), s.project.name),
-    )
+    running = list(SyncSeries.objects.running().with_people())
+    projects = projects_of(running)
+
+    def has_email(series: SyncSeries) -> bool:
+        return any(p.slug.startswith(EMAIL) for p in projects[series.pk])
+
+    series_list = sorted(running, key=lambda s: (not has_email(s), str(s)))
     if not series_list:
         return
     later = iter(LATER_SLOTS)
     for series in series_list:
-        if not series.project.slug.startswith(EMAIL) and not series.meetings.exists():
+        if not has_email(series) and not series.meetings.exists():
             series.time = next(later, series.time)
             series.save(update_fields=["time"])
     anchor = series_list[0]  # the earliest slot: every other meeting of its week comes after it
@@ -61,15 +66,16 @@ def seed_alignment(users: DemoUsers) -> None:
                 series_id=series.pk, week_start=last_week, today=(now - timedelta(days=7)).date()
             )
             for entry in past.entries.all():
-                services.entry_mark(entry_id=entry.pk, discussed=True, by=series.project.manager)
-            if series.project.slug.startswith(EMAIL):
-                seed_black_friday_meeting(past, users)
+                services.entry_mark(entry_id=entry.pk, discussed=True, by=series.project_manager)
+            if has_email(series):
+                email = next(p for p in projects[series.pk] if p.slug.startswith(EMAIL))
+                seed_black_friday_meeting(past, users, email)
         current = SyncMeeting.objects.filter(series=series, week_start=this_week).first()
         if current is None:
             services.meeting_prepare(series_id=series.pk, week_start=this_week)
 
 
-def seed_black_friday_meeting(past: SyncMeeting, users: DemoUsers) -> None:
+def seed_black_friday_meeting(past: SyncMeeting, users: DemoUsers, project) -> None:
     pm, priya = users["project.manager"], users["product.manager"]
     past.notes = LAST_WEEK_NOTES
     past.notes_version = 2
@@ -83,7 +89,7 @@ def seed_black_friday_meeting(past: SyncMeeting, users: DemoUsers) -> None:
         "the Black Friday deadline at risk.",
         created_at=past.starts_at + timedelta(minutes=20),
     )
-    cr = ChangeRequest.objects.open().filter(project=past.series.project).first()
+    cr = ChangeRequest.objects.open().filter(project=project).first()
     if cr is not None:
         Decision.objects.create(
             meeting=past,

@@ -1,12 +1,15 @@
 """The weekly digest: what waits on one person, across every product and project.
 
-Four kinds of things, each tied to the person by a fact about an object, never by a flag:
-- action items they own whose due date has passed (open);
+Each kind of thing is tied to the person by a fact about an object, never by a flag:
+- every open action item they own (the overdue ones first, marked);
+- approvals waiting on them: a project's baseline they are asked to approve as its product's
+  owner (projects' ApprovalRequest, pending);
+- change requests waiting on them: as the product's owner, an open request that has options
+  awaits their decision; as the project's manager, an open request without options awaits theirs;
 - ownership gaps (ownerless, unconfirmed, role conflict) of assets they own;
 - risks past their review date that they own, on projects and on products (not closed);
-- change requests waiting on them: as the product's owner, an open request that has options
-  awaits their decision; as the project's manager, an open request without options awaits theirs.
-It also lists their syncs of the coming week, at each series' local time.
+- every sync of theirs in the coming seven days, at each series' local time: the occurrences of
+  each running series, and meetings already prepared in that window (one per series and week).
 """
 
 from __future__ import annotations
@@ -18,15 +21,15 @@ from email.utils import formataddr
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from products.models import ProductRisk
 from products.models import RiskStatus as ProductRiskStatus
-from projects.models import ChangeRequest, ProjectRisk, RiskStatus
-from roleplan.alignment.models import ActionItem, Delivery, SyncSeries
+from projects.models import ApprovalRequest, ChangeRequest, ProjectRisk, RiskStatus
+from roleplan.alignment.models import ActionItem, Delivery, SyncMeeting, SyncSeries
 from roleplan.alignment.reminders import email_headers, local_when
 from roleplan.ownership.models import Asset
 
@@ -48,7 +51,14 @@ def _requests_with_options() -> QuerySet[ChangeRequest]:
 def recipient_ids(today: date) -> set[int]:
     """Active people with an email address and at least one thing in their digest today."""
     ids: set[int] = set()
-    ids.update(ActionItem.objects.overdue(today).values_list("owner_id", flat=True))
+    ids.update(ActionItem.objects.open().values_list("owner_id", flat=True))
+    ids.update(
+        ApprovalRequest.objects.pending()
+        .filter(project__product__isnull=False)
+        .values_list("project__product__asset__owner_id", flat=True)
+    )
+    for series in SyncSeries.objects.running():
+        ids.update((series.product_manager_id, series.project_manager_id))
     ids.update(Asset.objects.with_gap("any").values_list("owner_id", flat=True))
     ids.update(_open_project_risks_past_review(today).values_list("owner_id", flat=True))
     ids.update(_open_product_risks_past_review(today).values_list("owner_id", flat=True))
@@ -78,6 +88,8 @@ class Digest:
     user: User
     today: date
     overdue_actions: list[ActionItem] = field(default_factory=list)
+    open_actions: list[ActionItem] = field(default_factory=list)
+    approvals: list[ApprovalRequest] = field(default_factory=list)
     gaps: list[tuple[Asset, list]] = field(default_factory=list)
     project_risks: list[ProjectRisk] = field(default_factory=list)
     product_risks: list[ProductRisk] = field(default_factory=list)
@@ -89,6 +101,8 @@ class Digest:
     def count(self) -> int:
         return (
             len(self.overdue_actions)
+            + len(self.open_actions)
+            + len(self.approvals)
             + len(self.gaps)
             + len(self.project_risks)
             + len(self.product_risks)
@@ -98,18 +112,26 @@ class Digest:
 
     @property
     def is_empty(self) -> bool:
-        return self.count == 0
+        return self.count == 0 and not self.upcoming
 
 
 def digest_for(user: User, today: date, now: datetime | None = None) -> Digest:
-    """What waits on `user` on `today`, in eight queries."""
+    """What waits on `user` on `today`, in ten queries."""
     now = now or timezone.now()
     digest = Digest(user=user, today=today)
-    digest.overdue_actions = list(
-        ActionItem.objects.overdue(today)
+    actions = list(
+        ActionItem.objects.open()
         .filter(owner=user)
-        .select_related("meeting__series__project")
-        .order_by("due_date", "id")
+        .select_related("meeting__series__product_manager", "meeting__series__project_manager")
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+    digest.overdue_actions = [a for a in actions if a.due_date and a.due_date < today]
+    digest.open_actions = [a for a in actions if not (a.due_date and a.due_date < today)]
+    digest.approvals = list(
+        ApprovalRequest.objects.pending()
+        .filter(project__product__asset__owner=user)
+        .select_related("project", "requested_by")
+        .order_by("requested_at", "id")
     )
     digest.gaps = [
         (asset, asset.gaps)
@@ -135,16 +157,26 @@ def digest_for(user: User, today: date, now: datetime | None = None) -> Digest:
     )
     digest.options_waiting = list(requests.filter(n_options=0, project__manager=user))
     week_end = now + timedelta(days=7)
-    for series in (
-        SyncSeries.objects.running()
-        .involving(user)
-        .select_related("project")
-        .order_by("project__name")
-    ):
-        _, starts_at = series.next_start(now)
-        if starts_at <= week_end:
-            digest.upcoming.append(UpcomingSync(series, starts_at, local_when(starts_at, series)))
-    digest.upcoming.sort(key=lambda sync: sync.starts_at)
+    series = {
+        s.pk: s for s in SyncSeries.objects.running().involving(user).with_people().order_by("pk")
+    }
+    found: dict[tuple[int, date], datetime] = {}
+    for meeting in SyncMeeting.objects.filter(
+        series_id__in=list(series), starts_at__gt=now, starts_at__lte=week_end
+    ).only("series_id", "week_start", "starts_at"):
+        found[meeting.series_id, meeting.week_start] = meeting.starts_at
+    for one in series.values():
+        week, starts_at = one.next_start(now)
+        while starts_at <= week_end:
+            found.setdefault((one.pk, week), starts_at)
+            week, starts_at = one.next_start(starts_at)
+    digest.upcoming = sorted(
+        (
+            UpcomingSync(series[pk], starts_at, local_when(starts_at, series[pk]))
+            for (pk, _week), starts_at in found.items()
+        ),
+        key=lambda sync: sync.starts_at,
+    )
     return digest
 
 
@@ -154,7 +186,10 @@ def links(digest: Digest) -> dict[str, dict[int, str]]:
     return {
         "actions": {
             a.pk: site + reverse("alignment:meeting", args=[a.meeting_id])
-            for a in digest.overdue_actions
+            for a in digest.overdue_actions + digest.open_actions
+        },
+        "approvals": {
+            a.pk: site + reverse("projects:detail", args=[a.project.slug]) for a in digest.approvals
         },
         "assets": {asset.pk: site + asset.get_absolute_url() for asset, _ in digest.gaps},
         "project_risks": {
@@ -181,6 +216,8 @@ def digest_message(delivery: Delivery, digest: Digest) -> EmailMultiAlternatives
         "recipient": person,
         "week": delivery.digest_week,
         "actions": _with_links(digest.overdue_actions, urls["actions"]),
+        "open_actions": _with_links(digest.open_actions, urls["actions"]),
+        "approvals": _with_links(digest.approvals, urls["approvals"]),
         "gaps": [
             {"obj": asset, "gaps": [g.label for g in gaps], "url": urls["assets"][asset.pk]}
             for asset, gaps in digest.gaps

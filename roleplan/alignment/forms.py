@@ -54,6 +54,24 @@ class ActionItemForm(forms.Form):
         return self.people[self.cleaned_data["owner"]]
 
 
+class TopicForm(forms.Form):
+    """A topic either person wants to talk about (its id is the sync page's)."""
+
+    text = forms.CharField(
+        max_length=300,
+        label="New topic",
+        widget=forms.TextInput(
+            attrs={"id": "topic-text", "placeholder": "e.g. Hiring for the Q3 roadmap"}
+        ),
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Say what you want to talk about.")
+        return text
+
+
 class DecisionForm(forms.Form):
     text = forms.CharField(
         max_length=5000,
@@ -77,7 +95,7 @@ class DecisionForm(forms.Form):
         self.change_requests = {cr.pk: cr for cr in change_requests}
         self.fields["change_request"].choices = [
             ("", "— none —"),
-            *((cr.pk, f"{cr.code} {cr.title}") for cr in change_requests),
+            *((cr.pk, f"{cr.project.name}: {cr.code} {cr.title}") for cr in change_requests),
         ]
 
     def clean_text(self) -> str:

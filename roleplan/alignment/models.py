@@ -1,11 +1,19 @@
-"""Weekly alignment between a product's owner and a project's manager.
+"""Weekly alignment between two people: a product's owner and a project's manager.
 
-A series exists for every active project that serves a product. Its two people are not stored:
-they are read live (product.asset.owner and project.manager), so a handover or a new project
-manager changes who is invited with nothing else to update.
+A series belongs to a pair of people (product_manager × project_manager, one series per pair,
+never one person with herself) and covers every ACTIVE project they share: those whose
+product's asset the first owns and that the second manages. The projects are not stored on the
+series: they are read live (shared_projects, projects_of), so a handover or a new project moves
+a project from one pair's series to another's with nothing else to update. A pair that shares
+no active project has no upcoming meeting (running()).
 
-Deliveries (reminder and digest emails) are rows claimed before sending; the unique constraints
-make a second email for the same (meeting or digest, recipient) impossible.
+A meeting records who took part (MeetingParticipant: the pair when it was created; the people
+of the time for migrated meetings), and reading it is by participation, not by current roles:
+a former owner still reads the meetings she attended. Writing is for the series' two people.
+
+Deliveries (reminder, cancellation and digest emails) are rows claimed before sending; the
+unique constraints make a second email for the same (meeting, series sequence or digest,
+recipient) impossible.
 """
 
 from __future__ import annotations
@@ -18,11 +26,12 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import ChangeRequest, Project, ProjectStatus
+from roleplan.people import display_name
 from roleplan.versioning import Versioned
 
 
@@ -41,22 +50,68 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+def shared_projects(product_manager, project_manager) -> models.QuerySet[Project]:
+    """The active projects a pair shares: the first owns the product's asset, the second
+    manages the project. Either argument may be an id, a user or an OuterRef."""
+    return Project.objects.filter(
+        status=ProjectStatus.ACTIVE,
+        product__isnull=False,
+        product__asset__owner=product_manager,
+        manager=project_manager,
+    )
+
+
+def projects_of(series_list) -> dict[int, list[Project]]:
+    """Each series' shared active projects, with product and asset, ordered by product then
+    project name: one query for any number of series."""
+    series_list = list(series_list)
+    pairs = {(s.product_manager_id, s.project_manager_id): s.pk for s in series_list}
+    found: dict[int, list[Project]] = {s.pk: [] for s in series_list}
+    if not pairs:
+        return found
+    for project in (
+        Project.objects.filter(
+            status=ProjectStatus.ACTIVE,
+            product__isnull=False,
+            manager_id__in={m for _, m in pairs},
+            product__asset__owner_id__in={o for o, _ in pairs},
+        )
+        .select_related("product__asset")
+        .order_by("product__asset__name", "name", "pk")
+    ):
+        pk = pairs.get((project.product.asset.owner_id, project.manager_id))
+        if pk is not None:
+            found[pk].append(project)
+    return found
+
+
 class SyncSeriesQuerySet(models.QuerySet):
     def with_people(self) -> SyncSeriesQuerySet:
-        return self.select_related("project__manager", "project__product__asset__owner")
+        return self.select_related("product_manager", "project_manager")
 
     def involving(self, user) -> SyncSeriesQuerySet:
-        return self.filter(Q(project__manager=user) | Q(project__product__asset__owner=user))
+        return self.filter(Q(product_manager=user) | Q(project_manager=user))
+
+    def with_shared(self) -> SyncSeriesQuerySet:
+        """Annotate `shares_project`: whether the pair shares an active project now."""
+        return self.annotate(
+            shares_project=Exists(
+                shared_projects(OuterRef("product_manager"), OuterRef("project_manager"))
+            )
+        )
 
     def running(self) -> SyncSeriesQuerySet:
-        """Series that meet: not paused, for an active project that serves a product."""
-        return self.filter(
-            paused=False, project__status=ProjectStatus.ACTIVE, project__product__isnull=False
-        )
+        """Series that meet: not paused, and the pair shares an active project."""
+        return self.with_shared().filter(paused=False, shares_project=True)
 
 
 class SyncSeries(Versioned):
-    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="sync_series")
+    product_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    project_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
     time = models.TimeField(default=time(10, 0))
     time_zone = models.CharField(
@@ -66,6 +121,14 @@ class SyncSeries(Versioned):
         default=30, verbose_name="duration (minutes)"
     )
     paused = models.BooleanField(default=False)
+    # The calendar invitation (reminders.invitation): its SEQUENCE, counted up by every change
+    # a calendar must apply (schedule, pause, end, restart), and the Monday from which the
+    # current schedule runs (the recurring event's first occurrence).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    schedule_from = models.DateField(null=True, blank=True, editable=False)
+    # Set when the pair was found sharing no active project any more (a cancellation was
+    # planned); cleared when they share one again.
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = SyncSeriesQuerySet.as_manager()
@@ -74,6 +137,12 @@ class SyncSeries(Versioned):
         verbose_name_plural = "sync series"
         constraints = [
             *Versioned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["product_manager", "project_manager"], name="one_series_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(product_manager=F("project_manager")), name="series_two_people"
+            ),
             models.CheckConstraint(
                 condition=Q(weekday__gte=0, weekday__lte=6), name="series_weekday_valid"
             ),
@@ -84,38 +153,34 @@ class SyncSeries(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"Weekly sync · {self.project.name}"
+        return (
+            f"Weekly sync · {display_name(self.product_manager)} × "
+            f"{display_name(self.project_manager)}"
+        )
 
     @property
     def not_meeting_why(self) -> str:
-        """ "" when the series meets (running(): not paused, for an active project that serves a
-        product), else why not, as the sync pages say it."""
+        """ "" when the series meets, else why not, as the sync pages say it. Reads
+        `shares_project` (SyncSeriesQuerySet.with_shared) when annotated."""
         if self.paused:
             return "paused"
-        if self.project.status != ProjectStatus.ACTIVE:
-            return f"project {self.project.get_status_display().lower()}"
-        if self.project.product_id is None:
-            return "project serves no product"
+        shares = getattr(self, "shares_project", None)
+        if shares is None:
+            shares = shared_projects(self.product_manager_id, self.project_manager_id).exists()
+        if not shares:
+            return "no active project shared"
         return ""
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    @property
-    def product_manager(self) -> User | None:
-        product = self.project.product
-        return product.asset.owner if product else None
+    def participants(self) -> list[User]:
+        """The pair: the product's owner, then the project's manager."""
+        return [self.product_manager, self.project_manager]
 
-    @property
-    def project_manager(self) -> User:
-        return self.project.manager
-
-    def participants(self) -> list:
-        """The two people, live; one person when the roles are combined."""
-        people = [p for p in (self.product_manager, self.project_manager) if p is not None]
-        unique = {p.pk: p for p in people}
-        return list(unique.values())
+    def has_member(self, user) -> bool:
+        return user.pk in (self.product_manager_id, self.project_manager_id)
 
     def week_start(self, moment: datetime) -> date:
         """The Monday of the week that contains `moment`, in the series' time zone."""
@@ -142,22 +207,35 @@ class SyncSeries(Versioned):
 
 class MeetingQuerySet(models.QuerySet):
     def with_people(self) -> MeetingQuerySet:
-        return self.select_related(
-            "series__project__manager", "series__project__product__asset__owner"
-        )
+        return self.select_related("series__product_manager", "series__project_manager")
 
     def involving(self, user) -> MeetingQuerySet:
+        """The meetings `user` took part in (recorded on each meeting, not read from roles)."""
         return self.filter(
-            Q(series__project__manager=user) | Q(series__project__product__asset__owner=user)
+            Exists(MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user))
         )
 
-    def for_page(self) -> MeetingQuerySet:
+    def for_viewer(self, user) -> MeetingQuerySet:
+        """Annotate `viewer_took_part`: whether `user` took part, in the meeting's own query."""
+        return self.annotate(
+            viewer_took_part=Exists(
+                MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user_id=user.pk)
+            )
+        )
+
+    def for_page(self, user) -> MeetingQuerySet:
         """with_people(), who saved the notes last, and the ids of the series' meetings just
-        before and after each one (`previous_meeting_id`, `next_meeting_id`): what the sync
-        page's header and the access check read, in one query."""
+        before and after each one that `user` took part in (`previous_meeting_id`,
+        `next_meeting_id`; staff: any): what the sync page's header and the access check
+        read, in one query."""
         series_meetings = SyncMeeting.objects.filter(series_id=OuterRef("series_id"))
+        if not user.is_staff:
+            series_meetings = series_meetings.filter(
+                Exists(MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user_id=user.pk))
+            )
         return (
             self.with_people()
+            .for_viewer(user)
             .select_related("notes_updated_by")
             .annotate(
                 previous_meeting_id=Subquery(
@@ -179,12 +257,23 @@ class SyncMeeting(models.Model):
     week_start = models.DateField(help_text="The local Monday of the meeting's week.")
     starts_at = models.DateTimeField()
     prepared_at = models.DateTimeField(null=True, blank=True)
+    # What the agenda saw when it was built (scope, milestone dates, risk scores, the projects
+    # and products covered): the next meeting's agenda says what is new or changed against it.
+    snapshot = models.JSONField(default=dict, blank=True)
+    # Counted up by every write to the agenda (a build, a tick): the key of its cached rendering.
+    agenda_stamp = models.PositiveIntegerField(default=0)
     notes = models.TextField(blank=True)
     notes_version = models.PositiveIntegerField(default=1)
     notes_updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     notes_updated_at = models.DateTimeField(null=True, blank=True)
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="MeetingParticipant",
+        related_name="sync_meetings",
+        blank=True,
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = MeetingQuerySet.as_manager()
@@ -202,7 +291,7 @@ class SyncMeeting(models.Model):
         indexes = [models.Index(fields=["starts_at"], name="meeting_starts_idx")]
 
     def __str__(self) -> str:
-        return f"{self.series.project.name} · week of {self.week_start:%d %b %Y}"
+        return f"{self.series} · week of {self.week_start:%d %b %Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("alignment:meeting", args=[self.pk])
@@ -216,14 +305,57 @@ class SyncMeeting(models.Model):
         return self.ends_at < (now or timezone.now())
 
 
+class MeetingParticipant(models.Model):
+    """Someone who took part in a meeting: who may read it later, whatever their roles now."""
+
+    meeting = models.ForeignKey(SyncMeeting, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="meeting_participant_once")
+        ]
+        indexes = [models.Index(fields=["user", "meeting"], name="participant_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.meeting_id}"
+
+
 class Section(models.TextChoices):
+    """The agenda's sections. A product's lines come first (backlog, pipeline, KPIs, its risks,
+    its ownership), then each of its projects' (status, milestones, scope, change requests,
+    risks). "problems" holds the ownership gaps (and, in agendas built before the pair
+    series, the change requests and risks of that time)."""
+
     STATUS = "status", "Status"
+    MILESTONES = "milestones", "Milestones"
+    SCOPE = "scope", "Scope"
+    CHANGES = "changes", "Change requests"
+    RISKS = "risks", "Risks"
     BACKLOG = "backlog", "Backlog prioritisation"
     PIPELINE = "pipeline", "Pipeline"
-    PROBLEMS = "problems", "Problem-solving"
+    KPIS = "kpis", "KPIs"
+    PROBLEMS = "problems", "Ownership and problems"
 
 
-SECTION_ORDER = [Section.STATUS, Section.BACKLOG, Section.PIPELINE, Section.PROBLEMS]
+PRODUCT_SECTIONS = [
+    Section.BACKLOG,
+    Section.PIPELINE,
+    Section.KPIS,
+    Section.RISKS,
+    Section.PROBLEMS,
+]
+PROJECT_SECTIONS = [
+    Section.STATUS,
+    Section.MILESTONES,
+    Section.SCOPE,
+    Section.CHANGES,
+    Section.RISKS,
+    Section.PROBLEMS,
+]
+# Lines shown per section of a product or project before "and N more" (the page and the
+# reminder); the full list is one click away.
+SECTION_CAP = 8
 
 
 class Tone(models.TextChoices):
@@ -231,14 +363,23 @@ class Tone(models.TextChoices):
     GOOD = "ok", "Good"
     WARN = "warn", "Warning"
     BAD = "bad", "Problem"
+    NEUTRAL = "neutral", "Neutral"  # no verdict: a project not baselined
 
 
 class AgendaEntry(models.Model):
     """One line of a meeting's agenda, built from live data. `key` identifies what it is about
-    (e.g. "cr:12"), so rebuilding refreshes the text and keeps the tick."""
+    (e.g. "cr:12"), so rebuilding refreshes the text and keeps the tick. `product` and
+    `project` say which part of the pair's agenda it belongs to (a product's line has no
+    project)."""
 
     meeting = models.ForeignKey(SyncMeeting, on_delete=models.CASCADE, related_name="entries")
     section = models.CharField(max_length=12, choices=Section.choices)
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     key = models.CharField(max_length=80)
     title = models.CharField(max_length=300)
     detail = models.CharField(max_length=500, blank=True)
@@ -261,10 +402,55 @@ class AgendaEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(section__in=Section.values), name="agenda_section_valid"
             ),
+            models.CheckConstraint(condition=Q(tone__in=Tone.values), name="agenda_tone_valid"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class TopicQuerySet(models.QuerySet):
+    def shown_in(self, meeting: SyncMeeting) -> TopicQuerySet:
+        """The topics a meeting lists: raised for it, and earlier ones of its series not
+        discussed yet (or discussed since it started): a topic not discussed carries over."""
+        return (
+            self.filter(
+                meeting__series_id=meeting.series_id, meeting__starts_at__lte=meeting.starts_at
+            )
+            .filter(
+                Q(meeting=meeting)
+                | Q(discussed_at__isnull=True)
+                | Q(discussed_at__gte=meeting.starts_at)
+            )
+            .select_related("raised_by", "meeting")
+            .order_by(F("discussed_at").asc(nulls_first=True), "created_at", "id")
+        )
+
+
+class Topic(models.Model):
+    """Something either person wants to talk about, added before or during a meeting."""
+
+    meeting = models.ForeignKey(SyncMeeting, on_delete=models.CASCADE, related_name="topics")
+    text = models.CharField(max_length=300)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    discussed_at = models.DateTimeField(null=True, blank=True)
+    discussed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="topic_text_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class ActionItemQuerySet(models.QuerySet):
@@ -351,6 +537,7 @@ class Decision(models.Model):
 
 class DeliveryKind(models.TextChoices):
     REMINDER = "reminder", "Meeting reminder"
+    CANCELLATION = "cancel", "Invitation cancelled"
     DIGEST = "digest", "Weekly digest"
 
 
@@ -372,6 +559,11 @@ class Delivery(models.Model):
     digest_week = models.DateField(
         null=True, blank=True, help_text="Monday (UTC) of the digest's week."
     )
+    # A cancellation: the series whose invitation is withdrawn, at which SEQUENCE.
+    series = models.ForeignKey(
+        SyncSeries, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    sequence = models.PositiveIntegerField(null=True, blank=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -399,11 +591,31 @@ class Delivery(models.Model):
                 condition=Q(kind=DeliveryKind.DIGEST),
                 name="one_digest_per_week_recipient",
             ),
+            models.UniqueConstraint(
+                fields=["series", "sequence", "recipient"],
+                condition=Q(kind=DeliveryKind.CANCELLATION),
+                name="one_cancellation_per_sequence_recipient",
+            ),
             models.CheckConstraint(
-                condition=(
-                    Q(kind=DeliveryKind.REMINDER, meeting__isnull=False, digest_week__isnull=True)
+                condition=Q(
+                    kind=DeliveryKind.REMINDER,
+                    meeting__isnull=False,
+                    digest_week__isnull=True,
+                    series__isnull=True,
                 )
-                | (Q(kind=DeliveryKind.DIGEST, meeting__isnull=True, digest_week__isnull=False)),
+                | Q(
+                    kind=DeliveryKind.DIGEST,
+                    meeting__isnull=True,
+                    digest_week__isnull=False,
+                    series__isnull=True,
+                )
+                | Q(
+                    kind=DeliveryKind.CANCELLATION,
+                    meeting__isnull=True,
+                    digest_week__isnull=True,
+                    series__isnull=False,
+                    sequence__isnull=False,
+                ),
                 name="delivery_kind_matches_target",
             ),
             models.CheckConstraint(
@@ -416,13 +628,27 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.meeting_id or self.digest_week
+        target = self.meeting_id or self.digest_week or f"series {self.series_id}"
         return f"{self.kind} {target} → {self.recipient_id} ({self.status})"
 
     @property
     def message_id(self) -> str:
         """Stable per delivery: mail clients fold a duplicate with the same Message-ID."""
         return f"<roleplan-delivery-{self.pk}@{settings.EMAIL_MESSAGE_DOMAIN}>"
+
+
+class ReminderSetting(models.Model):
+    """Whether a person gets the reminders (and invitations) of their syncs: on unless they
+    turned them off, by the one-click unsubscribe of a reminder or on its page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_setting"
+    )
+    reminders = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"reminders {'on' if self.reminders else 'off'} for {self.user_id}"
 
 
 def new_calendar_token() -> str:

@@ -1,4 +1,12 @@
-"""Writes for the weekly sync: series, meetings and their agenda, notes, action items, decisions."""
+"""Writes for the weekly sync: pair series, meetings and their agenda, notes, topics, action
+items, decisions, and each person's reminder setting.
+
+A series belongs to a pair of people (product owner × project manager) and is created when the
+pair first shares an active project: on PROJECT_CHANGED (a project activated, given a product
+or another manager) and HANDOVER_DONE (a product changing owner), and by the beat task's
+safety net (series_ensure_for_active_projects). Nothing else is updated when projects move
+between pairs: which projects a series covers is read live (models.projects_of).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,8 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from projects.models import ChangeRequest, Project, ProjectStatus
@@ -15,43 +24,166 @@ from roleplan.alignment.models import (
     ActionItem,
     AgendaEntry,
     Decision,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    MeetingParticipant,
+    ReminderSetting,
     SyncMeeting,
     SyncSeries,
+    Topic,
+    shared_projects,
     validate_time_zone,
 )
 from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
 
 
-def _series_create_missing(projects) -> list[int]:
-    """Create the series of those of `projects` that are active, serve a product and have none
-    yet. One INSERT ... ON CONFLICT DO NOTHING: safe to run twice or concurrently (the
-    one-to-one constraint drops duplicates). Returns the ids of the projects given a series."""
-    missing = list(
-        projects.filter(
-            status=ProjectStatus.ACTIVE, product__isnull=False, sync_series__isnull=True
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+def _pairs_of(projects: QuerySet[Project]) -> set[tuple[int, int]]:
+    """The (product owner, project manager) pairs of these projects that meet: active, serving a
+    product, and two people (an owner managing her own project is an ownership role conflict,
+    not a sync)."""
+    return {
+        (owner, manager)
+        for owner, manager in projects.filter(status=ProjectStatus.ACTIVE, product__isnull=False)
+        .values_list("product__asset__owner_id", "manager_id")
+        .distinct()
+        if owner != manager
+    }
+
+
+def series_ensure_for_pairs(pairs: set[tuple[int, int]]) -> list[SyncSeries]:
+    """The series of these pairs, created when missing with one INSERT ... ON CONFLICT DO
+    NOTHING (the unique pair constraint drops a concurrent duplicate); a series that had ended
+    starts again (a new SEQUENCE: its invitation is sent anew)."""
+    if not pairs:
+        return []
+    SyncSeries.objects.bulk_create(
+        [SyncSeries(product_manager_id=o, project_manager_id=m) for o, m in sorted(pairs)],
+        ignore_conflicts=True,
     )
-    if missing:
-        SyncSeries.objects.bulk_create(
-            [SyncSeries(project_id=pk) for pk in missing], ignore_conflicts=True
+    owners = {o for o, _ in pairs}
+    managers = {m for _, m in pairs}
+    found = [
+        s
+        for s in SyncSeries.objects.filter(
+            product_manager_id__in=owners, project_manager_id__in=managers
         )
-    return missing
+        if (s.product_manager_id, s.project_manager_id) in pairs
+    ]
+    restarted = [s.pk for s in found if s.ended_at is not None]
+    if restarted:
+        SyncSeries.objects.filter(pk__in=restarted, ended_at__isnull=False).update(
+            ended_at=None, sequence=F("sequence") + 1, schedule_from=None
+        )
+    return found
+
+
+def _series_end_check(people: set[int] | None = None) -> int:
+    """Series (of these people; None: all) whose pair shares no active project any more: mark
+    them ended (a new SEQUENCE) and plan the cancellation of the invitation sent to them.
+    Returns how many ended."""
+    candidates = SyncSeries.objects.with_shared().filter(
+        ended_at__isnull=True, shares_project=False
+    )
+    if people is not None:
+        candidates = candidates.filter(
+            Q(product_manager_id__in=people) | Q(project_manager_id__in=people)
+        )
+    ended = 0
+    for series_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = SyncSeries.objects.select_for_update().get(pk=series_id)
+            if locked.ended_at is not None or (
+                shared_projects(locked.product_manager_id, locked.project_manager_id).exists()
+            ):
+                continue
+            locked.ended_at = timezone.now()
+            locked.sequence += 1
+            locked.save(update_fields=["ended_at", "sequence"])
+            _plan_cancellation(locked)
+            ended += 1
+    return ended
 
 
 def series_ensure_for_active_projects() -> int:
-    """Give every active project that serves a product its weekly series (the safety net of the
-    beat task and of send_reminders). Returns how many projects were missing one."""
-    return len(_series_create_missing(Project.objects.all()))
+    """The safety net of the beat task and of send_reminders: every pair sharing an active
+    project has its series, and pairs that stopped sharing one are ended. Returns how many
+    series exist for pairs that meet."""
+    found = series_ensure_for_pairs(_pairs_of(Project.objects.all()))
+    _series_end_check()
+    return len(found)
 
 
 def series_ensure_for_project(*, project_id: int) -> SyncSeries | None:
-    """The project's weekly series, created if the project is active, serves a product and has
-    none yet: to call when a project becomes active or starts serving a product. None when it
-    has no series and gets none (not active, or no product). Idempotent."""
-    _series_create_missing(Project.objects.filter(pk=project_id))
-    return SyncSeries.objects.filter(project_id=project_id).first()
+    """PROJECT_CHANGED: the series of the project's pair, created if the project is active,
+    serves a product and has two people; pairs that no longer share a project end. None when
+    the project meets in no series. Idempotent."""
+    project = Project.objects.select_related("product__asset").filter(pk=project_id).first()
+    if project is None:
+        return None
+    found = series_ensure_for_pairs(_pairs_of(Project.objects.filter(pk=project_id)))
+    people = {project.manager_id}
+    if project.product_id:
+        people.add(project.product.asset.owner_id)
+    _series_end_check(people)
+    return found[0] if found else None
+
+
+def series_ensure_for_asset(*, asset_id: int, handover_id: int | None = None) -> int:
+    """HANDOVER_DONE: a product changed owner, so its projects move to the new owner's pairs;
+    the former owner's pairs that share nothing any more end. Idempotent."""
+    projects = Project.objects.filter(product__asset_id=asset_id)
+    found = series_ensure_for_pairs(_pairs_of(projects))
+    from roleplan.ownership.models import Handover
+
+    people = set(projects.values_list("manager_id", flat=True))
+    handover = Handover.objects.filter(pk=handover_id).first() if handover_id else None
+    if handover is not None and handover.from_owner_id:
+        people.add(handover.from_owner_id)
+    _series_end_check(people)
+    return len(found)
+
+
+def series_for_pair(*, product_manager: User, project_manager: User) -> SyncSeries | None:
+    """The pair's series, created if they share an active project (the index's "set up")."""
+    pairs = _pairs_of(shared_projects(product_manager.pk, project_manager.pk))
+    found = series_ensure_for_pairs(pairs)
+    return found[0] if found else None
+
+
+def _invited(series: SyncSeries) -> list[int]:
+    """Who was sent the series' invitation (a reminder of one of its meetings went out) and
+    still takes reminders."""
+    sent = set(
+        Delivery.objects.filter(
+            kind=DeliveryKind.REMINDER, meeting__series=series, status=DeliveryStatus.SENT
+        ).values_list("recipient_id", flat=True)
+    )
+    off = set(
+        ReminderSetting.objects.filter(user_id__in=sent, reminders=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    return sorted(sent - off)
+
+
+def _plan_cancellation(series: SyncSeries) -> int:
+    """One cancellation email per person invited, at the series' current SEQUENCE (sent by the
+    delivery sweep). Idempotent: the unique constraint drops a repeat."""
+    rows = [
+        Delivery(
+            kind=DeliveryKind.CANCELLATION,
+            series=series,
+            sequence=series.sequence,
+            recipient_id=pk,
+        )
+        for pk in _invited(series)
+    ]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+SCHEDULE_FIELDS = ("weekday", "time", "time_zone", "duration_minutes")
 
 
 @transaction.atomic
@@ -66,7 +198,9 @@ def series_update(
     paused: bool,
     by: User,
 ) -> SyncSeries:
-    """Change when a series meets. StaleEdit when someone saved it since `expected_version`."""
+    """Change when a pair meets. StaleEdit when someone saved it since `expected_version`.
+    A change of schedule or pause counts the invitation's SEQUENCE up, so calendars update the
+    event in place; pausing plans its cancellation."""
     validate_time_zone(time_zone)
     data = {
         "weekday": weekday,
@@ -76,35 +210,55 @@ def series_update(
         "paused": paused,
     }
     series = lock_for_edit(SyncSeries, series_id, expected_version, data)
+    rescheduled = any(getattr(series, k) != data[k] for k in SCHEDULE_FIELDS)
+    pause_changed = series.paused != paused
     save_edit(series, data, by=by)
-    # Meetings not yet held move with the series; past ones keep the time they had.
     now = timezone.now()
+    if rescheduled or pause_changed:
+        series.sequence += 1
+        fields = ["sequence"]
+        if rescheduled:
+            # The recurring event starts again from the next meeting at the new time.
+            series.schedule_from = series.next_start(now)[0]
+            fields.append("schedule_from")
+        series.save(update_fields=fields)
+        if paused and pause_changed:
+            _plan_cancellation(series)
+    # Meetings not yet held move with the series; past ones keep the time they had.
     for meeting in SyncMeeting.objects.filter(series=series, starts_at__gt=now):
         meeting.starts_at = series.starts_at(meeting.week_start)
         meeting.save(update_fields=["starts_at"])
     return series
 
 
+def _record_participants(meetings: list[SyncMeeting], series: dict[int, SyncSeries]) -> None:
+    """The people of each new meeting: its pair. Kept whatever happens to roles later."""
+    MeetingParticipant.objects.bulk_create(
+        [
+            MeetingParticipant(meeting_id=m.pk, user_id=pk)
+            for m in meetings
+            for pk in (
+                series[m.series_id].product_manager_id,
+                series[m.series_id].project_manager_id,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def meeting_ensure(*, series: SyncSeries, week_start: date) -> SyncMeeting:
     """The meeting of that week, created if missing; two concurrent callers get the same row."""
-    meeting = SyncMeeting.objects.filter(series=series, week_start=week_start).first()
-    if meeting is not None:
-        return meeting
-    try:
-        with transaction.atomic():
-            return SyncMeeting.objects.create(
-                series=series, week_start=week_start, starts_at=series.starts_at(week_start)
-            )
-    except IntegrityError:
-        return SyncMeeting.objects.get(series=series, week_start=week_start)
+    ids = meetings_ensure({series.pk: series}, [(series.pk, week_start)])
+    return SyncMeeting.objects.get(pk=ids[(series.pk, week_start)])
 
 
 def meetings_ensure(
     series: dict[int, SyncSeries], weeks: list[tuple[int, date]]
 ) -> dict[tuple[int, date], int]:
     """The ids of the meetings of these (series id, week start) pairs, creating the missing
-    ones with one INSERT ... ON CONFLICT DO NOTHING (a concurrent caller's row wins; rows are
-    inserted in (series, week) order, so two callers never wait on each other in a circle)."""
+    ones (with their participants: the pair) with one INSERT ... ON CONFLICT DO NOTHING (a
+    concurrent caller's row wins; rows are inserted in (series, week) order, so two callers
+    never wait on each other in a circle)."""
 
     def lookup(pairs) -> dict[tuple[int, date], int]:
         found = SyncMeeting.objects.filter(
@@ -123,7 +277,11 @@ def meetings_ensure(
             ],
             ignore_conflicts=True,
         )
-        ids.update(lookup(set(missing)))
+        created = lookup(set(missing))
+        ids.update(created)
+        _record_participants(
+            [SyncMeeting(pk=pk, series_id=s) for (s, _w), pk in created.items()], series
+        )
     return ids
 
 
@@ -138,9 +296,7 @@ def meetings_prepare(
     Idempotent; concurrent calls for the same meeting are serialised on the meeting row (locked
     in id order), so an agenda never holds an entry twice (also enforced by a unique
     constraint). `today` defaults to each series' own date now."""
-    series = SyncSeries.objects.select_related("project__product__asset").in_bulk(
-        [series_id for series_id, _ in due]
-    )
+    series = SyncSeries.objects.with_people().in_bulk([series_id for series_id, _ in due])
     weeks = list(dict.fromkeys((s, w) for s, w in due if s in series))
     if not weeks:
         return []
@@ -152,15 +308,21 @@ def meetings_prepare(
         .select_for_update()
     }
     now = timezone.now()
-    since = agenda.previous_starts(locked.values())
-    targets = []
     for meeting in locked.values():
         meeting.series = series[meeting.series_id]
-        day = today if today is not None else timezone.localdate(now, meeting.series.tz)
-        targets.append(agenda.Target(meeting, since[meeting.pk], day))
-    agenda.build_many(targets)
+    agenda.build_many(
+        [
+            agenda.Target(
+                meeting,
+                today if today is not None else timezone.localdate(now, meeting.series.tz),
+            )
+            for meeting in locked.values()
+        ]
+    )
     prepared_at = timezone.now()
-    SyncMeeting.objects.filter(pk__in=list(locked)).update(prepared_at=prepared_at)
+    SyncMeeting.objects.filter(pk__in=list(locked)).update(
+        prepared_at=prepared_at, agenda_stamp=F("agenda_stamp") + 1
+    )
     for meeting in locked.values():
         meeting.prepared_at = prepared_at
     return [locked[ids[pair]] for pair in weeks]
@@ -184,13 +346,20 @@ def meeting_prepare_current(*, series: SyncSeries, now: datetime | None = None) 
     )
 
 
+def _touch_agenda(meeting_id: int) -> None:
+    """Count the agenda's change stamp up: its cached rendering is then never read again."""
+    SyncMeeting.objects.filter(pk=meeting_id).update(agenda_stamp=F("agenda_stamp") + 1)
+
+
 @transaction.atomic
 def entry_mark(*, entry_id: int, discussed: bool, by: User) -> AgendaEntry:
     entry = AgendaEntry.objects.select_for_update().get(pk=entry_id)
-    entry.discussed = discussed
-    entry.discussed_by = by if discussed else None
-    entry.discussed_at = timezone.now() if discussed else None
-    entry.save(update_fields=["discussed", "discussed_by", "discussed_at"])
+    if entry.discussed != discussed:
+        entry.discussed = discussed
+        entry.discussed_by = by if discussed else None
+        entry.discussed_at = timezone.now() if discussed else None
+        entry.save(update_fields=["discussed", "discussed_by", "discussed_at"])
+        _touch_agenda(entry.meeting_id)
     return entry
 
 
@@ -215,6 +384,28 @@ def notes_save(*, meeting_id: int, expected_version: int, text: str, by: User) -
     meeting.notes_updated_at = timezone.now()
     meeting.save(update_fields=["notes", "notes_version", "notes_updated_by", "notes_updated_at"])
     return meeting
+
+
+@transaction.atomic
+def topic_add(*, meeting: SyncMeeting, text: str, by: User) -> Topic:
+    """Either person adds something to talk about, before or during the meeting."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Say what you want to talk about."})
+    return Topic.objects.create(meeting=meeting, text=text, raised_by=by)
+
+
+@transaction.atomic
+def topic_set_discussed(*, topic_id: int, discussed: bool, by: User) -> Topic:
+    topic = Topic.objects.select_for_update().get(pk=topic_id)
+    if discussed and topic.discussed_at is None:
+        topic.discussed_at = timezone.now()
+        topic.discussed_by = by
+    elif not discussed:
+        topic.discussed_at = None
+        topic.discussed_by = None
+    topic.save(update_fields=["discussed_at", "discussed_by"])
+    return topic
 
 
 @transaction.atomic
@@ -251,8 +442,26 @@ def decision_add(
     text = text.strip()
     if not text:
         raise ValidationError({"text": "Write down what was decided."})
-    if change_request is not None and change_request.project_id != meeting.series.project_id:
-        raise ValidationError({"change_request": "That change request belongs to another project."})
+    series = meeting.series
+    if change_request is not None and not (
+        shared_projects(series.product_manager_id, series.project_manager_id)
+        .filter(pk=change_request.project_id)
+        .exists()
+    ):
+        raise ValidationError(
+            {"change_request": "That change request belongs to a project you do not share."}
+        )
     return Decision.objects.create(
         meeting=meeting, text=text, change_request=change_request, made_by=by
     )
+
+
+@transaction.atomic
+def reminders_set(*, user: User, on: bool) -> ReminderSetting:
+    """Turn a person's sync reminders on or off. Idempotent: a second click changes nothing."""
+    setting, _ = ReminderSetting.objects.select_for_update().get_or_create(user=user)
+    if setting.reminders != on:
+        setting.reminders = on
+        setting.changed_at = timezone.now()
+        setting.save(update_fields=["reminders", "changed_at"])
+    return setting

@@ -34,7 +34,8 @@ def make_series(
     deliverables: int = 1,
     **fields,
 ) -> SyncSeries:
-    """An approved (active) project serving a product, and its weekly series."""
+    """An approved (active) project serving a product, and the weekly series of its pair
+    (`series.project`: that project, a convenience of the tests)."""
     # Approving makes the project active; its series is created once that commits (the
     # PROJECT_CHANGED event): run the on-commit callbacks, inside a test's transaction too.
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -44,10 +45,11 @@ def make_series(
             deliverables=deliverables,
         )
     # Set the series to the week this test needs.
-    SyncSeries.objects.filter(project=project).update(
-        weekday=weekday, time=at, time_zone=zone, **fields
-    )
-    return SyncSeries.objects.with_people().get(project=project)
+    pair = {"product_manager": project.product.asset.owner, "project_manager": project.manager}
+    SyncSeries.objects.filter(**pair).update(weekday=weekday, time=at, time_zone=zone, **fields)
+    series = SyncSeries.objects.with_people().get(**pair)
+    series.project = project
+    return series
 
 
 def make_series_due_now(hours: int = 2, **fields) -> SyncSeries:

@@ -16,6 +16,7 @@ from products.models import ProductRisk
 from projects import services as project_services
 from projects.models import ChangeRequest, Deliverable
 from roleplan.alignment import services
+from roleplan.alignment.agenda import day
 from roleplan.alignment.models import AgendaEntry, SyncMeeting, SyncSeries
 from tests.alignment.sync_factories import make_series
 from tests.products.factories import make_item
@@ -50,7 +51,7 @@ def prepare(series, moment=NOW) -> SyncMeeting:
 def test_status_shows_health_milestones_spend_and_new_scope(series):
     project = series.project
     with time_machine.travel(NOW - timedelta(days=20), tick=False):
-        old = MilestoneFactory(
+        MilestoneFactory(
             project=project,
             title="Old and done",
             due_date=date(2026, 10, 1),
@@ -66,19 +67,27 @@ def test_status_shows_health_milestones_spend_and_new_scope(series):
     with time_machine.travel(NOW - timedelta(days=2), tick=False):
         added = DeliverableFactory(project=project, title="Consent import")
     meeting = prepare(series)
-    status = keys(meeting, "status")
-    assert {"health", "spend", f"ms:{missed.pk}", f"ms:{due.pk}", f"scope:{added.pk}"} <= status
-    assert f"ms:{old.pk}" not in status
+    p = f"p{project.pk}"
+    assert keys(meeting, "status") == {f"{p}:health", f"{p}:spend"}
+    assert keys(meeting, "milestones") == {f"{p}:ms:{missed.pk}", f"{p}:ms:{due.pk}"}
+    assert keys(meeting, "scope") == {f"{p}:scope:{added.pk}"}  # added after the baseline
     entries = {e.key: e for e in meeting.entries.all()}
-    assert entries[f"ms:{missed.pk}"].tone == "bad"
-    assert "Milestone missed" in entries[f"ms:{missed.pk}"].title
-    assert entries["spend"].tone == "warn"  # actual above plan to date
+    assert entries[f"{p}:ms:{missed.pk}"].tone == "bad"
+    assert (
+        entries[f"{p}:ms:{missed.pk}"].title == "Milestone overdue: Go-live rehearsal (Fri 20 Nov)"
+    )
+    assert "was due Fri 20 Nov, 2 days ago" in entries[f"{p}:ms:{missed.pk}"].detail
+    # Due after the project's deadline: flagged, named with both dates.
+    assert entries[f"{p}:ms:{due.pk}"].title == "Milestone flagged: Switch-off (Wed 25 Nov)"
+    assert "due after the project's deadline" in entries[f"{p}:ms:{due.pk}"].detail
+    assert entries[f"{p}:spend"].tone == "warn"  # actual above plan to date
+    assert {e.project_id for e in entries.values() if e.section != "problems"} == {project.pk}
 
 
 def test_backlog_shows_items_changed_or_added_since_the_last_sync(series):
     product = series.project.product
     with time_machine.travel(NOW - timedelta(days=20), tick=False):
-        quiet = make_item(product, title="Quiet item", horizon="later")
+        make_item(product, title="Quiet item", horizon="later")
         moved = make_item(product, title="Moved item", horizon="later")
     last = prepare(series, NOW - timedelta(days=7))
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
@@ -91,10 +100,11 @@ def test_backlog_shows_items_changed_or_added_since_the_last_sync(series):
         fresh = make_item(product, title="Fresh idea", horizon="next")
     meeting = prepare(series)
     assert last.pk != meeting.pk
+    d = f"d{product.pk}"
     backlog = keys(meeting, "backlog")
-    assert backlog == {f"item:{moved.pk}", f"item:{fresh.pk}"}
-    assert f"item:{quiet.pk}" not in backlog
-    entry = meeting.entries.get(key=f"item:{moved.pk}")
+    assert backlog == {f"{d}:item:{moved.pk}", f"{d}:item:{fresh.pk}"}
+    entry = meeting.entries.get(key=f"{d}:item:{moved.pk}")
+    assert (entry.product_id, entry.project_id) == (product.pk, None)
     assert entry.title.startswith("Reprioritised")
     assert "Later #2 → Now #1" in entry.detail
 
@@ -107,8 +117,8 @@ def test_pipeline_shows_now_and_next_items_not_in_any_scope(series):
     shipped = make_item(product, title="Shipped one", horizon="now", status="shipped")
     DeliverableFactory(project=series.project, roadmap_item=scheduled)
     meeting = prepare(series)
-    assert keys(meeting, "pipeline") == {f"pipe:{waiting.pk}"}
-    assert not {f"pipe:{x.pk}" for x in (scheduled, later, shipped)} & keys(meeting)
+    assert keys(meeting, "pipeline") == {f"d{product.pk}:pipe:{waiting.pk}"}
+    assert not {f"d{product.pk}:pipe:{x.pk}" for x in (scheduled, later, shipped)} & keys(meeting)
 
 
 def test_scores_read_as_the_board_shows_them(series):
@@ -127,12 +137,16 @@ def test_scores_read_as_the_board_shows_them(series):
         )
     meeting = prepare(series)
     assert item.rice_score == pytest.approx(106.67, abs=0.01)
-    assert "RICE 107 · ICE" in meeting.entries.get(key=f"item:{item.pk}").detail
-    assert meeting.entries.get(key=f"pipe:{item.pk}").detail.endswith("· RICE 107")
+    d = f"d{product.pk}"
+    assert meeting.entries.get(key=f"{d}:item:{item.pk}").detail.endswith("RICE 107")
+    assert meeting.entries.get(key=f"{d}:pipe:{item.pk}").detail.endswith("· RICE 107")
 
 
-def test_problems_show_open_change_requests_risky_risks_and_ownership_gaps(series):
+def test_change_requests_new_risks_and_ownership_gaps(series):
     project = series.project
+    p, d = f"p{project.pk}", f"d{project.product_id}"
+    with time_machine.travel(NOW - timedelta(days=40), tick=False):
+        calm = RiskFactory(project=project, probability=1, impact=2, review_date=date(2026, 12, 31))
     cr = project_services.change_request_create(
         project_id=project.pk,
         by=project.product.asset.owner,
@@ -141,15 +155,17 @@ def test_problems_show_open_change_requests_risky_risks_and_ownership_gaps(serie
         why="Repurchase rate",
     )
     high = RiskFactory(project=project, probability=4, impact=4, review_date=date(2026, 12, 31))
-    overdue = RiskFactory(project=project, probability=1, impact=2, review_date=date(2026, 11, 1))
-    calm = RiskFactory(project=project, probability=1, impact=2, review_date=date(2026, 12, 31))
     meeting = prepare(series)
-    problems = keys(meeting, "problems")
-    assert {f"cr:{cr.pk}", f"prisk:{high.pk}", f"prisk:{overdue.pk}"} <= problems
-    assert f"prisk:{calm.pk}" not in problems
+    assert keys(meeting, "changes") == {f"{p}:cr:{cr.pk}"}
+    assert keys(meeting, "risks") == {f"{p}:risk:{high.pk}"}  # new; `calm` predates the baseline
+    assert f"{p}:risk:{calm.pk}" not in keys(meeting)
     asset = project.product.asset
-    assert f"gap:{asset.pk}:unconfirmed" in problems  # the factory's owner never confirmed
-    assert "awaits options" in meeting.entries.get(key=f"cr:{cr.pk}").title
+    assert keys(meeting, "problems") == {f"{d}:gap:unconfirmed"}  # never confirmed
+    manager = series.project_manager.get_full_name()
+    assert meeting.entries.get(key=f"{p}:cr:{cr.pk}").title.endswith(
+        f"awaits options from {manager}"
+    )
+    assert asset.name in meeting.entries.get(key=f"{d}:gap:unconfirmed").title
 
 
 def test_rebuilding_keeps_ticks_and_marks_resolved_entries_stale(series):
@@ -159,7 +175,7 @@ def test_rebuilding_keeps_ticks_and_marks_resolved_entries_stale(series):
         project_id=project.pk, by=owner, title="XYZ", description="d", why="w"
     )
     meeting = prepare(series)
-    entry = meeting.entries.get(key=f"cr:{cr.pk}")
+    entry = meeting.entries.get(key=f"p{project.pk}:cr:{cr.pk}")
     services.entry_mark(entry_id=entry.pk, discussed=True, by=owner)
     ChangeRequest.objects.filter(pk=cr.pk).update(status="withdrawn", withdrawn_at=timezone.now())
     prepare(series)
@@ -278,14 +294,16 @@ def test_meetings_prepared_together_get_the_agenda_each_gets_alone(db):
     for n, meeting in enumerate(together[:3]):
         titles = [row[2] for row in built[meeting.pk]]
         assert sum(t.startswith("CR-") for t in titles) == n
-        assert f"Milestone missed: Missed {n}" in titles
-        assert f"Milestone done: Done {n}" in titles
-        assert f"Scope removed: Dropped {n}" in titles
-        assert f"Product risk: Churn {n}" in titles
-        overdue = [row for row in built[meeting.pk] if "review overdue since 22 Nov" in row[3]]
-        assert len(overdue) == (1 if ZONES[n] == "Asia/Tokyo" else 0)
+        assert f"Milestone overdue: Missed {n} ({day(date(2026, 11, 18 + n))})" in titles
+        assert f"Milestone done: Done {n} (Fri 20 Nov)" in titles
+        assert f"Scope added: Added {n}" in titles
+        assert f"New risk: Churn {n} (business)" in titles
+        # "Due {n}" falls on the 24th + n: within two weeks of every meeting's own day.
+        assert any(f": Due {n} (" in t for t in titles)
     AgendaEntry.objects.all().delete()
-    for series_id, week in due:
+    # (The fourth meeting follows the first: built alone now, it says what is new since the
+    # first one's agenda, which did not exist yet when they were built together.)
+    for series_id, week in due[:3]:
         with time_machine.travel(EVENING, tick=False):
             alone = services.meeting_prepare(series_id=series_id, week_start=week)
         assert entries_of(alone) == built[alone.pk]
@@ -294,9 +312,11 @@ def test_meetings_prepared_together_get_the_agenda_each_gets_alone(db):
 def test_preparing_many_meetings_takes_as_many_queries_as_preparing_two(db):
     made = varied_series()
     counts = []
+    with time_machine.travel(NOW, tick=False):  # every meeting below has a previous one
+        services.meetings_prepare(due=[(s.pk, s.week_start(NOW)) for s in made])
     for due in (
-        [(s.pk, s.week_start(NOW)) for s in made[:2]],
-        [(s.pk, s.week_start(NOW) + timedelta(days=7 * k)) for s in made for k in (1, 2)],
+        [(s.pk, s.week_start(NOW) + timedelta(days=7)) for s in made[:2]],
+        [(s.pk, s.week_start(NOW) + timedelta(days=7 * k)) for s in made for k in (2, 3)],
     ):
         with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as ctx:
             services.meetings_prepare(due=due)

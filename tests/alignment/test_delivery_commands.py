@@ -74,13 +74,16 @@ def test_send_reminders_with_digest_plans_the_week_digest_once_per_person():
     with time_machine.travel(MONDAY_MORNING, tick=False):
         out = run_command("--digest")
         again = run_command("--digest")
-    assert "1 digest(s) waiting" in out
+    # Both have their sync of the week; the change request waits on the manager.
+    assert "2 digest(s) waiting" in out
     assert "0 digest(s) waiting" in again
-    digest = Delivery.objects.get(kind=DeliveryKind.DIGEST)
-    assert digest.recipient == series.project_manager
-    assert digest.status == DeliveryStatus.SENT
+    digests = Delivery.objects.filter(kind=DeliveryKind.DIGEST)
+    assert {d.recipient for d in digests} == {series.project_manager, series.product_manager}
+    assert {d.status for d in digests} == {DeliveryStatus.SENT}
     to_manager = [m for m in mail.outbox if series.project_manager.email in m.to[0]]
     assert len(to_manager) == 2, "the manager's reminder and digest"
+    digest = next(m for m in to_manager if "Your week" in m.subject)
+    assert "CR-1 Feature XYZ" in digest.body
 
 
 @pytest.mark.django_db

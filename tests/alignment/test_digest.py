@@ -21,6 +21,7 @@ from roleplan.alignment.models import (
     DeliveryKind,
     DeliveryStatus,
     SyncMeeting,
+    SyncSeries,
     Weekday,
 )
 from roleplan.ownership.models import Asset
@@ -84,7 +85,7 @@ def change_request(project, by, number, *, options=0, **fields):
     return cr
 
 
-def test_a_digest_lists_only_the_overdue_open_action_items_of_its_person(series, priya, marco):
+def test_a_digest_lists_every_open_action_item_of_its_person_overdue_first(series, priya, marco):
     meeting = meeting_of(series)
     late = ActionItem.objects.create(
         meeting=meeting,
@@ -118,7 +119,8 @@ def test_a_digest_lists_only_the_overdue_open_action_items_of_its_person(series,
     )
     digest = digest_for(marco, TODAY, now=DIGEST_RUN)
     assert digest.overdue_actions == [late]
-    assert digest.count == 1
+    assert [a.text for a in digest.open_actions] == ["Not yet due"]
+    assert digest.count == 2
 
 
 def test_a_digest_lists_the_gaps_of_assets_its_person_owns(series, priya, marco):
@@ -185,6 +187,8 @@ def test_recipients_are_the_active_people_with_an_address_and_something_waiting(
     silent.email = ""
     silent.save()
     ProjectRiskFactory(project=series.project, owner=silent, review_date=date(2026, 5, 1))
+    assert recipient_ids(TODAY) == {marco.pk, priya.pk}  # their sync of the week
+    SyncSeries.objects.filter(pk=series.pk).update(paused=True)
     assert recipient_ids(TODAY) == set()
     change_request(series.project, priya, 1)
     assert recipient_ids(TODAY) == {marco.pk}
@@ -284,10 +288,10 @@ def test_a_digest_reads_the_same_number_of_queries_with_more_items(
             AssetFactory(kind="process", owner=priya, confirmed_at=None)
 
     add(2, 1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         small = digest_for(priya, TODAY, now=DIGEST_RUN)
     add(20, 2)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         large = digest_for(priya, TODAY, now=DIGEST_RUN)
     assert (small.count, large.count) == (8, 88)
 
@@ -296,6 +300,9 @@ def test_an_empty_digest_says_so(series, priya):
     from roleplan.alignment.digest import digest_message
 
     row = Delivery.objects.create(kind=DeliveryKind.DIGEST, digest_week=TODAY, recipient=priya)
+    message = digest_message(row, digest_for(priya, timezone.localdate(), now=DIGEST_RUN))
+    assert message.subject == "Your week in roleplan: 1 sync, nothing else waits on you"
+    SyncSeries.objects.filter(pk=series.pk).update(paused=True)
     message = digest_message(row, digest_for(priya, timezone.localdate(), now=DIGEST_RUN))
     assert message.subject == "Your week in roleplan: nothing waits on you"
     assert "Nothing is waiting on you." in message.body

@@ -62,10 +62,16 @@ def test_anonymous_is_sent_to_sign_in(client, meeting):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_sync_page_shows_the_four_sections_and_both_people(client, meeting, pm, manager):
+def test_sync_page_groups_the_agenda_by_product_then_project(client, meeting, series, pm, manager):
     client.force_login(pm)
     html = client.get(meeting.get_absolute_url()).content.decode()
-    for label in ("Status", "Backlog prioritisation", "Pipeline", "Problem-solving"):
+    product = series.project.product
+    assert f'id="agenda-d{product.pk}"' in html
+    assert f'id="agenda-p{series.project.pk}"' in html
+    assert html.index(f'id="agenda-d{product.pk}"') < html.index(
+        f'id="agenda-p{series.project.pk}"'
+    )
+    for label in ("Status", "Ownership and problems"):
         assert label in html
     assert pm.get_full_name() in html
     assert manager.get_full_name() in html
@@ -75,7 +81,9 @@ def test_ticking_an_entry_records_who_and_answers_with_the_entry(client, meeting
     entry = meeting.entries.first()
     client.force_login(manager)
     response = client.post(
-        reverse("alignment:mark_entry", args=[meeting.pk, entry.pk]), {"discussed": "on"}, **HTMX
+        reverse("alignment:mark_entry", args=[meeting.pk]),
+        {"entry": entry.pk, "discussed": entry.pk},
+        **HTMX,
     )
     assert response.status_code == 200
     assert response.content.decode().strip().startswith(f'<li id="entry-{entry.pk}"')
@@ -89,9 +97,17 @@ def test_entry_of_another_meeting_is_404(client, meeting, pm, db):
     entry = other.entries.first()
     client.force_login(pm)
     response = client.post(
-        reverse("alignment:mark_entry", args=[meeting.pk, entry.pk]), {"discussed": "on"}
+        reverse("alignment:mark_entry", args=[meeting.pk]),
+        {"entry": entry.pk, "discussed": entry.pk},
     )
     assert response.status_code == 404
+    # The whole form without JavaScript: a line of another meeting is ignored.
+    client.post(
+        reverse("alignment:mark_entry", args=[meeting.pk]),
+        {"shown": str(entry.pk), "was": "", "discussed": entry.pk},
+    )
+    entry.refresh_from_db()
+    assert not entry.discussed
 
 
 def test_notes_save_and_a_stale_save_is_refused_showing_theirs(client, meeting, pm, manager):
@@ -192,7 +208,7 @@ def test_adding_an_action_item_with_a_bad_date_says_so(client, meeting, pm):
 
 def test_decision_tied_to_a_change_request_of_this_project(client, meeting, series, pm):
     cr = project_services.change_request_create(
-        project_id=series.project_id, by=pm, title="XYZ", description="d", why="w"
+        project_id=series.project.pk, by=pm, title="XYZ", description="d", why="w"
     )
     client.force_login(pm)
     response = client.post(
@@ -209,7 +225,7 @@ def test_decision_tied_to_a_change_request_of_this_project(client, meeting, seri
 def test_decision_refuses_a_change_request_of_another_project(client, meeting, pm):
     other = make_series(product_owner=pm)
     cr = project_services.change_request_create(
-        project_id=other.project_id, by=pm, title="Other", description="d", why="w"
+        project_id=other.project.pk, by=pm, title="Other", description="d", why="w"
     )
     client.force_login(pm)
     response = client.post(
@@ -299,7 +315,7 @@ def test_dashboard_shows_the_next_sync_and_my_open_action_items(client, meeting,
     )
     client.force_login(manager)
     html = client.get("/").content.decode()
-    assert meeting.series.project.name in html
+    assert str(meeting.series) in html
     assert "Send the options" in html
 
 
@@ -375,6 +391,7 @@ def test_why_a_series_does_not_meet_is_the_rule_of_running(series):
     from projects.models import Project
     from roleplan.alignment.models import SyncSeries
 
+    project = series.project
     for paused, status, with_product in [
         (False, "active", True),
         (True, "active", True),
@@ -382,36 +399,39 @@ def test_why_a_series_does_not_meet_is_the_rule_of_running(series):
         (False, "cancelled", True),
         (False, "active", False),
     ]:
-        product_id = series.project.product_id if with_product else None
-        Project.objects.filter(pk=series.project_id).update(status=status, product_id=product_id)
+        product_id = project.product_id if with_product else None
+        Project.objects.filter(pk=project.pk).update(status=status, product_id=product_id)
         SyncSeries.objects.filter(pk=series.pk).update(paused=paused)
         loaded = SyncSeries.objects.with_people().get(pk=series.pk)
         runs = SyncSeries.objects.running().filter(pk=series.pk).exists()
         assert (loaded.not_meeting_why == "") == runs, (paused, status, with_product)
-        Project.objects.filter(pk=series.project_id).update(product_id=series.project.product_id)
+        Project.objects.filter(pk=project.pk).update(product_id=project.product_id)
 
 
-def test_a_finished_projects_sync_is_listed_as_not_meeting(client, meeting, series, manager):
+def test_a_pair_sharing_no_active_project_is_listed_as_not_meeting(
+    client, meeting, series, manager
+):
     from projects.models import Project
 
-    Project.objects.filter(pk=series.project_id).update(status="done")
+    Project.objects.filter(pk=series.project.pk).update(status="done")
     client.force_login(manager)
     html = client.get(reverse("alignment:index")).content.decode()
-    assert '<span class="badge badge-warn">project done</span>' in html
+    assert '<span class="badge badge-warn">no active project shared</span>' in html
     assert "Open the next sync</button>" not in html
     assert "None of your weekly syncs meets now" in html
     assert meeting.get_absolute_url() not in html.split('id="upcoming-h"')[1].split("</section>")[0]
     answer = client.post(reverse("alignment:prepare", args=[series.pk]), follow=True)
-    assert "This weekly sync does not meet (project done)" in answer.content.decode()
+    assert "This weekly sync does not meet (no active project shared)" in answer.content.decode()
     assert SyncMeeting.objects.filter(series=series).count() == 1
 
 
 def test_syncs_of_the_same_person_at_the_same_time_are_flagged(client, series, manager):
-    """Marco manages two projects whose syncs overlap (Tuesday 10:00-10:30 and 10:15-10:45):
-    both rows say so. A third one at 10:45 touches but does not overlap; a fourth with other
-    people at 10:00 is none of Marco's business."""
+    """Marco meets two product managers whose syncs overlap (Tuesday 10:00-10:30 and
+    10:15-10:45): both rows say so. A third one at 10:45 touches but does not overlap; a fourth
+    with other people at 10:00 is none of Marco's business."""
     from datetime import time
 
+    from roleplan.alignment.views import pair_name
     from tests.alignment.sync_factories import make_series
 
     overlapping = make_series(manager=manager, time=time(10, 15))
@@ -431,10 +451,26 @@ def test_syncs_of_the_same_person_at_the_same_time_are_flagged(client, series, m
         )
         for s in (series, overlapping, after)
     }
-    assert f"clashes with {overlapping.project.name}" in rows[series.pk]
-    assert f"clashes with {series.project.name}" in rows[overlapping.pk]
+    assert f"clashes with {escape(pair_name(overlapping))}" in rows[series.pk]
+    assert f"clashes with {escape(pair_name(series))}" in rows[overlapping.pk]
     assert "clashes with" not in rows[after.pk]
     assert others.project.name not in html
+
+
+def test_two_projects_of_one_pair_make_one_row_and_no_clash(client, series, manager):
+    """The issue's case: the CRM's product manager and the manager of two of its projects meet
+    once, not twice at the same hour flagged as a clash."""
+    from tests.alignment.sync_factories import active_project
+
+    second = active_project(product=series.project.product, manager=manager)
+    services.series_ensure_for_active_projects()
+    client.force_login(manager)
+    html = client.get(reverse("alignment:index")).content.decode()
+    table = html.split('id="series-h"')[1].split("</table>")[0]
+    assert table.count(f'href="{reverse("alignment:series", args=[series.pk])}"') == 1
+    assert series.project.name in table
+    assert second.name in table
+    assert "clashes with" not in table
 
 
 def test_each_agenda_link_is_named_after_its_line(client, meeting, pm):

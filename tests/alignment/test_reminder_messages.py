@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 
 from roleplan.alignment import delivery
-from roleplan.alignment.models import AgendaEntry, SyncMeeting, Weekday
+from roleplan.alignment.models import SECTION_CAP, AgendaEntry, SyncMeeting, Weekday
 from tests.alignment.delivery_fixtures import make_series, people
 
 MONDAY_MORNING = datetime(2026, 6, 1, 8, 30, tzinfo=UTC)
@@ -44,19 +44,7 @@ def test_each_person_is_greeted_and_told_who_else_comes_escaped_in_html():
 
 
 @pytest.mark.django_db
-def test_one_person_in_both_roles_is_told_of_nobody_else():
-    priya = people("Priya", "Patel")
-    priya.first_name = ""
-    priya.save()
-    make_series(product_owner=priya, manager=priya, weekday=Weekday.TUESDAY, at=time(10, 0))
-    (only,) = send_reminders()
-    assert only.body.startswith(f"Hello {priya.username},\n")
-    assert " with " not in only.body.split("\n\n")[1]
-    assert "30 minutes</p>" in only.alternatives[0].content
-
-
-@pytest.mark.django_db
-def test_a_long_section_shows_five_lines_and_says_how_many_more():
+def test_a_long_section_shows_its_first_lines_and_links_to_the_rest():
     priya, marco = people("Priya", "Patel"), people("Marco", "Rossi")
     make_series(product_owner=priya, manager=marco, weekday=Weekday.TUESDAY, at=time(10, 0))
     with time_machine.travel(MONDAY_MORNING, tick=False):
@@ -66,12 +54,13 @@ def test_a_long_section_shows_five_lines_and_says_how_many_more():
         AgendaEntry(
             meeting=meeting, section="problems", key=f"t:{n}", title=f"Line {n}", position=100 + n
         )
-        for n in range(7)
+        for n in range(SECTION_CAP + 3)
     )
-    problems = AgendaEntry.objects.filter(meeting=meeting, section="problems", stale=False)
-    more = problems.count() - 5
+    problems = AgendaEntry.objects.filter(meeting=meeting, key__startswith="t:")
+    more = problems.count() - SECTION_CAP
     with time_machine.travel(MONDAY_MORNING, tick=False):
         delivery.deliveries_send()
     message = mail.outbox[0]
-    assert f"  … and {more} more on the page.\n" in message.body
-    assert f"… and {more} more on the page.</p>" in message.alternatives[0].content
+    full = f"/sync/{meeting.pk}/?full=1"
+    assert f"  … and {more} more: http://127.0.0.1:8000{full}\n" in message.body
+    assert f'{full}" style="color:#52606d;">and {more} more</a>' in message.alternatives[0].content

@@ -8,45 +8,91 @@ from django.db import IntegrityError, transaction
 
 from projects.models import Project
 from roleplan.alignment import services
-from roleplan.alignment.models import SyncMeeting, SyncSeries
+from roleplan.alignment.models import SyncMeeting, SyncSeries, projects_of
 from roleplan.ownership import services as ownership
 from roleplan.versioning import StaleEdit
-from tests.alignment.sync_factories import make_series
+from tests.alignment.sync_factories import active_project, make_series, series_of
 from tests.factories import UserFactory
-from tests.projects.factories import approved_project
 
 UTC = ZoneInfo("UTC")
 
 
-def test_every_active_project_serving_a_product_gets_one_series(db):
-    active = approved_project()
-    without_product = approved_project()
-    Project.objects.filter(pk=without_product.pk).update(product=None)
-    Project.objects.filter(pk__in=[active.pk, without_product.pk]).update(status="on_hold")
-    SyncSeries.objects.all().delete()  # approval created them; the safety net is tested here
-    assert services.series_ensure_for_active_projects() == 0  # on hold: no sync
-    Project.objects.filter(pk__in=[active.pk, without_product.pk]).update(status="active")
+def test_one_series_per_pair_covers_every_active_project_they_share(db):
+    """Two products of one owner, three projects of one manager: one series, three projects,
+    grouped by product then project. Another manager of the same product is another pair."""
+    priya, marco, dana = UserFactory(), UserFactory(), UserFactory()
+    crm_a = active_project(product_owner=priya, manager=marco, name="B project")
+    crm_b = active_project(product=crm_a.product, manager=marco, name="A project")
+    email = active_project(product_owner=priya, manager=marco)
+    other = active_project(product=crm_a.product, manager=dana)
+    SyncSeries.objects.all().delete()
+    assert services.series_ensure_for_active_projects() == 2
+    assert services.series_ensure_for_active_projects() == 2  # idempotent
+    assert SyncSeries.objects.count() == 2
+    series = SyncSeries.objects.get(product_manager=priya, project_manager=marco)
+    covered = projects_of([series])[series.pk]
+    assert set(covered) == {crm_a, crm_b, email}
+    by_product = [p.product.asset.name for p in covered]
+    assert by_product == sorted(by_product)
+    crm = [p for p in covered if p.product_id == crm_a.product_id]
+    assert crm == [crm_b, crm_a]  # by name within the product
+    assert projects_of([series_of(other).get()])[series_of(other).get().pk] == [other]
+
+
+def test_a_project_on_hold_or_without_a_product_meets_in_no_series(db):
+    active = active_project()
+    Project.objects.filter(pk=active.pk).update(status="on_hold")
+    SyncSeries.objects.all().delete()
+    assert services.series_ensure_for_active_projects() == 0
+    Project.objects.filter(pk=active.pk).update(status="active")
     assert services.series_ensure_for_active_projects() == 1
-    assert services.series_ensure_for_active_projects() == 0  # idempotent
-    assert SyncSeries.objects.get().project == active
 
 
-def test_participants_are_read_live_so_a_handover_changes_who_is_invited(db):
+def test_a_handover_moves_projects_between_pairs_and_ends_the_empty_one(
+    db, django_capture_on_commit_callbacks
+):
     priya, marco, sam = UserFactory(), UserFactory(), UserFactory()
     series = make_series(product_owner=priya, manager=marco)
     assert {p.pk for p in series.participants()} == {priya.pk, marco.pk}
     asset = series.project.product.asset
-    ownership.asset_hand_over(
-        asset_id=asset.pk, expected_owner_id=priya.pk, new_owner=sam, by=priya, reason="leave"
-    )
-    fresh = SyncSeries.objects.with_people().get(pk=series.pk)
-    assert {p.pk for p in fresh.participants()} == {sam.pk, marco.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        ownership.asset_hand_over(
+            asset_id=asset.pk, expected_owner_id=priya.pk, new_owner=sam, by=priya, reason="leave"
+        )
+    moved = SyncSeries.objects.with_people().get(product_manager=sam, project_manager=marco)
+    assert projects_of([moved])[moved.pk] == [series.project]
+    old = SyncSeries.objects.with_shared().get(pk=series.pk)
+    assert old.not_meeting_why == "no active project shared"
+    assert old.ended_at is not None
+    assert old.sequence == series.sequence + 1
+    assert not SyncSeries.objects.running().filter(pk=series.pk).exists()
+    # Sharing a project again restarts the series, with a new SEQUENCE for the invitation.
+    with django_capture_on_commit_callbacks(execute=True):
+        active_project(product_owner=priya, manager=marco)
+        services.series_ensure_for_active_projects()
+    old.refresh_from_db()
+    assert old.ended_at is None
+    assert old.sequence == series.sequence + 2
 
 
-def test_combined_roles_make_one_participant(db):
+def test_nobody_syncs_with_herself(db):
+    """A product's owner who manages its project herself has no sync (an ownership role
+    conflict, shown there); the database refuses such a series."""
     dana = UserFactory()
-    series = make_series(product_owner=dana, manager=dana)
-    assert [p.pk for p in series.participants()] == [dana.pk]
+    project = active_project(product_owner=dana, manager=dana)
+    SyncSeries.objects.all().delete()
+    assert services.series_ensure_for_active_projects() == 0
+    assert services.series_ensure_for_project(project_id=project.pk) is None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SyncSeries.objects.create(product_manager=dana, project_manager=dana)
+
+
+def test_the_database_holds_one_series_per_pair(db):
+    series = make_series()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SyncSeries.objects.create(
+            product_manager=series.product_manager, project_manager=series.project_manager
+        )
 
 
 def test_one_meeting_per_series_per_week_is_a_database_rule(db):

@@ -16,6 +16,7 @@ from projects.models import Project
 from roleplan import events
 from roleplan.alignment import delivery, services
 from roleplan.alignment.models import SyncSeries
+from tests.alignment.sync_factories import series_of
 from tests.factories import UserFactory
 from tests.projects.factories import approved_project
 from tests.security import snapshot
@@ -28,7 +29,7 @@ def active_without_series(**fields) -> Project:
     skipped creation)."""
     project = approved_project(**fields)
     Project.objects.filter(pk=project.pk).update(status="active")
-    SyncSeries.objects.filter(project=project).delete()
+    series_of(project).delete()
     return project
 
 
@@ -78,12 +79,12 @@ def test_the_button_sets_up_the_series_and_opens_its_settings(client, request, p
     user = project.manager if who == "manager" else request.getfixturevalue(who)
     client.force_login(user)
     response = client.post(setup_url(project))
-    series = SyncSeries.objects.get(project=project)
+    series = series_of(project).get()
     assert response.status_code == 302
     assert response["Location"] == reverse("alignment:series", args=[series.pk])
     # Twice: still one series, and the page no longer offers the button.
     assert client.post(setup_url(project))["Location"] == response["Location"]
-    assert SyncSeries.objects.filter(project=project).count() == 1
+    assert series_of(project).count() == 1
     html = client.get(reverse("alignment:index") + "?all=1").content.decode()
     assert BUTTON not in html
     assert project.name in html
@@ -117,7 +118,7 @@ def test_the_button_needs_a_post_with_the_csrf_token(project):
     token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     response = client.post(setup_url(project), {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
-    assert SyncSeries.objects.filter(project=project).exists()
+    assert series_of(project).exists()
 
 
 @pytest.mark.parametrize("change", [{"status": "on_hold"}, {"product": None}])
@@ -139,17 +140,17 @@ def test_series_ensure_for_project_creates_once_and_keeps_the_settings(project):
     assert again.pk == series.pk
     assert again.weekday == 4
     other = active_without_series()
-    assert SyncSeries.objects.filter(project=other).count() == 0  # only the one asked for
+    assert series_of(other).count() == 0  # only the one asked for
 
 
 def test_the_beat_task_creates_missing_series_as_a_safety_net(project):
     delivery.reminders_due()
-    assert SyncSeries.objects.filter(project=project).count() == 1
+    assert series_of(project).count() == 1
 
 
 def test_send_reminders_creates_missing_series_as_a_safety_net(project):
     call_command("send_reminders", "--no-send", stdout=io.StringIO())
-    assert SyncSeries.objects.filter(project=project).count() == 1
+    assert series_of(project).count() == 1
 
 
 def test_approving_a_project_that_serves_a_product_creates_its_series(
@@ -158,7 +159,7 @@ def test_approving_a_project_that_serves_a_product_creates_its_series(
     """Approval makes the project active: once it commits, its weekly sync exists."""
     with django_capture_on_commit_callbacks(execute=True):
         project = approved_project()
-    series = SyncSeries.objects.get(project=project)
+    series = series_of(project).get()
     assert (series.weekday, series.paused) == (SyncSeries().weekday, False)
 
 
@@ -182,6 +183,7 @@ def test_an_edit_that_makes_a_project_meet_creates_its_series(
     from projects import services as project_services
 
     product = project.product
+    pair = series_of(project)
     Project.objects.filter(pk=project.pk).update(**was)
     project.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
@@ -191,7 +193,7 @@ def test_an_edit_that_makes_a_project_meet_creates_its_series(
             by=project.manager,
             changes={"status": "active", "product": product},
         )
-    assert SyncSeries.objects.filter(project=project).count() == 1
+    assert pair.count() == 1
 
 
 def test_a_project_changed_event_creates_the_series_once_the_change_commits(
@@ -205,14 +207,14 @@ def test_a_project_changed_event_creates_the_series_once_the_change_commits(
     assert not SyncSeries.objects.exists()  # not before the commit
     for callback in callbacks:
         callback()
-    series = SyncSeries.objects.get(project=project)
+    series = series_of(project).get()
     with django_capture_on_commit_callbacks(execute=True):
         events.announce(events.Event.PROJECT_CHANGED, project_id=project.pk)
     assert list(SyncSeries.objects.all()) == [series]
     other = active_without_series()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         announce_then_roll_back(other.pk)
-    assert not SyncSeries.objects.filter(project=other).exists()
+    assert not series_of(other).exists()
 
 
 def announce_then_roll_back(project_id: int) -> None:
