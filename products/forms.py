@@ -30,6 +30,7 @@ from products.models import (
 )
 from products.services import KPI_NAME, PRODUCT_NAME
 from products.spreadsheets import MAX_BYTES, MAX_ROWS, Table, UnreadableFile, read_table
+from roleplan.dates import PICKER_RANGE
 from roleplan.ownership.models import Asset, AssetKind
 from roleplan.people import display_name
 
@@ -154,7 +155,7 @@ class ProductForm(VersionedForm):
         fields = ["kind", "stage", "scoring", "launch_date", *TEXTS]
         widgets = {
             **small_textareas(TEXTS, rows=5),
-            "launch_date": forms.DateInput(attrs={"type": "date"}),
+            "launch_date": forms.DateInput(attrs={"type": "date", **PICKER_RANGE}),
         }
         help_texts = dict.fromkeys(TEXTS, MARKDOWN_HELP)
 
@@ -189,7 +190,7 @@ class KpiForm(VersionedForm):
             "due_months",
         ]
         widgets = {
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date", **PICKER_RANGE}),
             "target_kind": forms.RadioSelect,
             "baseline": forms.NumberInput(attrs={"step": "any"}),
             "target_value": forms.NumberInput(attrs={"step": "any"}),
@@ -256,7 +257,7 @@ class MeasurementForm(forms.ModelForm):
         model = KpiMeasurement
         fields = ["date", "value", "note"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": forms.DateInput(attrs={"type": "date", **PICKER_RANGE}),
             "note": forms.TextInput(attrs={"placeholder": "Optional note"}),
         }
 
@@ -281,7 +282,7 @@ class RiskForm(VersionedForm):
             "review_date",
         ]
         widgets = {
-            "review_date": forms.DateInput(attrs={"type": "date"}),
+            "review_date": forms.DateInput(attrs={"type": "date", **PICKER_RANGE}),
             "mitigation": forms.Textarea(attrs={"rows": 3}),
             "probability": forms.NumberInput(attrs={"min": 1, "max": 5}),
             "impact": forms.NumberInput(attrs={"min": 1, "max": 5}),

@@ -42,6 +42,7 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from roleplan.dates import OUT_OF_RANGE, in_range, validate_date_in_range
 from roleplan.ownership.models import Asset
 from roleplan.versioning import Versioned
 
@@ -150,6 +151,7 @@ class Product(Versioned):
         help_text="The score the roadmap shows and sorts by: RICE, ICE or both.",
     )
     launch_date = models.DateField(
+        validators=[validate_date_in_range],
         null=True,
         blank=True,
         help_text="The launch that KPIs due “within N months of launch” count from.",
@@ -163,6 +165,11 @@ class Product(Versioned):
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("launch_date"),
+                name="product_launch_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(kind__in=ProductKind.values), name="product_kind_valid"
@@ -280,7 +287,9 @@ class Kpi(Versioned):
         db_persist=True,
     )
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
-    due_date = models.DateField("due on", null=True, blank=True)
+    due_date = models.DateField(
+        "due on", null=True, blank=True, validators=[validate_date_in_range]
+    )
     due_months = models.PositiveSmallIntegerField(
         "or due months after launch",
         null=True,
@@ -297,6 +306,11 @@ class Kpi(Versioned):
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("due_date"),
+                name="kpi_due_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.UniqueConstraint(fields=["product", "name"], name="kpi_name_unique_per_product"),
             models.CheckConstraint(
@@ -377,7 +391,7 @@ class Kpi(Versioned):
 
 class KpiMeasurement(models.Model):
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_date_in_range])
     value = models.DecimalField(max_digits=14, decimal_places=4)
     note = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey(
@@ -387,6 +401,11 @@ class KpiMeasurement(models.Model):
     class Meta:
         ordering = ["date", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("date"),
+                name="kpi_measurement_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             models.UniqueConstraint(fields=["kpi", "date"], name="kpi_measurement_one_per_day"),
         ]
 
@@ -816,12 +835,17 @@ class ProductRisk(Versioned):
         related_name="product_risks",
     )
     status = models.CharField(max_length=12, choices=RiskStatus.choices, default=RiskStatus.OPEN)
-    review_date = models.DateField(null=True, blank=True)
+    review_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-score", "title"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("review_date"),
+                name="product_risk_review_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(category__in=RiskCategory.values), name="product_risk_category_valid"

@@ -25,6 +25,7 @@ from projects.models import (
     RiskStatus,
 )
 from projects.services import FUTURE_ACTUAL, OptionItem
+from roleplan.dates import DateField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -97,8 +98,8 @@ class ProjectForm(VersionedForm):
         help_text="The product this project serves; its owner asks for changes and decides them.",
     )
     manager = ObjectChoiceField(label="Project manager", label_from=person_label)
-    start_date = forms.DateField(widget=DATE)
-    deadline = forms.DateField(widget=DATE)
+    start_date = DateField(widget=DATE)
+    deadline = DateField(widget=DATE)
     budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
     currency = forms.CharField(max_length=3, min_length=3, initial="EUR")
     status = forms.ChoiceField(choices=ProjectStatus.choices)
@@ -175,8 +176,8 @@ class DeliverableForm(VersionedForm):
         decimal_places=1,
         min_value=Decimal(0),
     )
-    start_date = forms.DateField(required=False, widget=DATE)
-    due_date = forms.DateField(required=False, widget=DATE)
+    start_date = DateField(required=False, widget=DATE)
+    due_date = DateField(required=False, widget=DATE)
     moscow = forms.ChoiceField(label="MoSCoW", choices=Moscow.choices, initial=Moscow.MUST)
     in_scope = forms.BooleanField(required=False, initial=True, label="In scope")
     roadmap_item = ObjectChoiceField(
@@ -228,8 +229,8 @@ class DeliverableForm(VersionedForm):
 
 class MilestoneForm(VersionedForm):
     title = forms.CharField(max_length=200)
-    due_date = forms.DateField(widget=DATE)
-    done_on = forms.DateField(required=False, widget=DATE, label="Done on")
+    due_date = DateField(widget=DATE)
+    done_on = DateField(required=False, widget=DATE, label="Done on")
     depends_on = ObjectMultipleChoiceField(
         required=False,
         label="Depends on (finish-to-start)",
@@ -261,7 +262,7 @@ class CostLineForm(VersionedForm):
         min_value=Decimal(0),
         help_text="Empty until the money is spent.",
     )
-    date = forms.DateField(widget=DATE, help_text="When it falls (or fell) due.")
+    date = DateField(widget=DATE, help_text="When it falls (or fell) due.")
 
     def __init__(self, *args, creating=False, **kw):
         super().__init__(*args, **kw)
@@ -297,7 +298,7 @@ class RiskForm(VersionedForm):
     owner = ObjectChoiceField(label_from=person_label, help_text="One person watches this risk.")
     mitigation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     status = forms.ChoiceField(choices=RiskStatus.choices, initial=RiskStatus.OPEN)
-    review_date = forms.DateField(widget=DATE)
+    review_date = DateField(widget=DATE)
 
     def __init__(self, *args, people=(), creating=False, **kw):
         super().__init__(*args, **kw)

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from products.models import Horizon, Kpi, Product, RoadmapItem
+from roleplan.dates import OUT_OF_RANGE, in_range, validate_date_in_range
 from roleplan.versioning import Versioned
 
 
@@ -96,8 +97,8 @@ class Project(Versioned):
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="managed_projects"
     )
-    start_date = models.DateField()
-    deadline = models.DateField()
+    start_date = models.DateField(validators=[validate_date_in_range])
+    deadline = models.DateField(validators=[validate_date_in_range])
     budget = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")
     status = models.CharField(
@@ -128,6 +129,16 @@ class Project(Versioned):
     class Meta:
         ordering = ["deadline", "name"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("start_date"),
+                name="project_start_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=in_range("deadline"),
+                name="project_deadline_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(deadline__gt=F("start_date")), name="project_deadline_after_start"
@@ -248,9 +259,9 @@ class Deliverable(Versioned):
     estimate_days = models.DecimalField(
         "estimate (person-days)", max_digits=7, decimal_places=1, null=True, blank=True
     )
-    start_date = models.DateField(null=True, blank=True)
-    due_date = models.DateField(null=True, blank=True)
-    done_on = models.DateField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
+    due_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
+    done_on = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     moscow = models.CharField(
         "MoSCoW priority", max_length=6, choices=Moscow.choices, default=Moscow.MUST
     )
@@ -291,6 +302,21 @@ class Deliverable(Versioned):
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("start_date"),
+                name="deliverable_start_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=in_range("due_date"),
+                name="deliverable_due_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=in_range("done_on"),
+                name="deliverable_done_on_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(status__in=DeliverableStatus.values), name="deliverable_status_valid"
@@ -379,8 +405,8 @@ class Milestone(Versioned):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    due_date = models.DateField()
-    done_on = models.DateField(null=True, blank=True)
+    due_date = models.DateField(validators=[validate_date_in_range])
+    done_on = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     depends_on = models.ManyToManyField(
         "self",
         through="MilestoneDependency",
@@ -395,6 +421,16 @@ class Milestone(Versioned):
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("due_date"),
+                name="milestone_due_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=in_range("done_on"),
+                name="milestone_done_on_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.CheckConstraint(condition=~Q(title=""), name="milestone_title_not_blank"),
         ]
@@ -453,7 +489,9 @@ class CostLine(Versioned):
         blank=True,
         help_text="Leave empty until the money is spent.",
     )
-    date = models.DateField(help_text="When the cost falls due (or fell).")
+    date = models.DateField(
+        help_text="When the cost falls due (or fell).", validators=[validate_date_in_range]
+    )
     # Set on the line a decided change request added for its option's budget.
     decision = models.ForeignKey(
         "ChangeDecision",
@@ -468,6 +506,11 @@ class CostLine(Versioned):
     class Meta:
         ordering = ["date", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("date"),
+                name="cost_line_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(category__in=CostCategory.values), name="cost_category_valid"
@@ -531,12 +574,17 @@ class ProjectRisk(Versioned):
     )
     mitigation = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=RiskStatus.choices, default=RiskStatus.OPEN)
-    review_date = models.DateField()
+    review_date = models.DateField(validators=[validate_date_in_range])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-score", "number"]
         constraints = [
+            models.CheckConstraint(
+                condition=in_range("review_date"),
+                name="project_risk_review_date_in_range",
+                violation_error_message=OUT_OF_RANGE,
+            ),
             *Versioned.Meta.constraints,
             models.UniqueConstraint(fields=["project", "number"], name="risk_number_per_project"),
             models.CheckConstraint(

@@ -46,11 +46,13 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
 
 from projects.models import GROUP_SEP, MAX_LAG_DAYS, DeliverableStatus
 from projects.services.dependencies import loop_through
+from roleplan.dates import OUT_OF_RANGE, validate_date_in_range
 
 NS = "{http://schemas.microsoft.com/project}"
 MAX_BYTES = 5 * 1024 * 1024
@@ -161,9 +163,14 @@ def text(element: Element, tag: str) -> str:
 
 def day(value: str) -> date | None:
     try:
-        return datetime.fromisoformat(value).date() if value else None
+        parsed = datetime.fromisoformat(value).date() if value else None
     except ValueError:
         return None
+    try:
+        validate_date_in_range(parsed)  # the rule of every date the app stores
+    except ValidationError:
+        raise Unreadable(f"The file has the date {parsed.isoformat()}: {OUT_OF_RANGE}") from None
+    return parsed
 
 
 def minutes(value: str) -> Decimal | None:

@@ -38,6 +38,7 @@ from projects.models import (
     ProjectStatus,
 )
 from projects.services.plan import Refused, _lock_project, _snapshot_items
+from roleplan.dates import LATEST
 from roleplan.events import Event, announce
 from roleplan.versioning import StaleEdit, edit_rows, lock_for_edit, save_edit, save_fields
 
@@ -110,8 +111,11 @@ def _lock_open_request(request_id: int) -> tuple[Project, ChangeRequest]:
 
 def _check_option_impact(project: Project, deadline_days: int, budget_amount: Decimal) -> None:
     errors = {}
-    if project.deadline + timedelta(days=deadline_days) <= project.start_date:
+    # Compared in days, not as a moved date: no date arithmetic on a number from outside.
+    if deadline_days <= (project.start_date - project.deadline).days:
         errors["deadline_days"] = "The deadline would fall on or before the project's start."
+    elif deadline_days > (LATEST - project.deadline).days:
+        errors["deadline_days"] = "The deadline would fall after 31 Dec 2200."
     if project.budget + budget_amount < 0:
         errors["budget_amount"] = "The budget would become negative."
     if errors:
