@@ -17,16 +17,19 @@ from products import roadmap_csv
 from products import services as product_services
 from products.models import ProductRisk, RiskStatus, RoadmapItem
 from products.spreadsheets import read_table
+from projects import mspdi_import
 from projects.models import Deliverable
+from projects.services import plan_import
 from roleplan.activity.history import PER_PAGE
 from roleplan.activity.models import HistoricalDeliverable, HistoricalProductRisk
 from roleplan.people import display_name
 from roleplan.versioning import edit_rows
 from tests.integrations.conftest import api_client_for
 from tests.products.factories import KpiFactory, make_product
-from tests.projects.factories import approved_project
+from tests.projects.factories import approved_project, grant_planner
 
 FILES = Path(__file__).parent.parent / "products" / "files"
+PLAN = Path(__file__).parent.parent / "projects" / "files" / "mpxj_plan.xml"  # as MPXJ writes
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -182,6 +185,21 @@ def test_a_roadmap_import_shows_its_author_the_file_and_each_fields_old_and_new_
         client_for(owner).get(reverse("products:item", args=[product.asset.slug, item.pk]))
     )
     assert "Imported again" in item_page
+
+
+def test_a_plan_imported_from_ms_project_records_each_row_created_by_the_importer(editor):
+    grant_planner(editor)
+    proposal = mspdi_import.read(PLAN.read_bytes(), today=date(2026, 12, 7))
+    project = plan_import(proposal=proposal, by=editor, manager=editor)
+
+    created = HistoricalDeliverable.objects.filter(project_id=project.pk)
+    assert created.count() == project.deliverables.count() == 3
+    assert set(created.values_list("history_type", "history_user")) == {("+", editor.pk)}
+    text = page_text(
+        client_for(editor).get(reverse("activity:project_history", args=[project.slug]))
+    )
+    assert f"{display_name(editor)} created deliverable Lists migrated" in text
+    assert f"{display_name(editor)} created milestone" in text
 
 
 def test_a_decision_taking_deliverables_out_of_scope_records_each_with_its_author(owner, editor):
