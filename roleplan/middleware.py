@@ -117,12 +117,17 @@ class UnreadableBodyMiddleware:
     finds an empty form and which renders templates/400.html. (Every POST is parsed at this
     point anyway: the CSRF check reads request.POST first. Unknown charset names Django
     already ignores.)
+
+    A query string carrying a NUL byte (%00) answers 400 the same way: no field takes one, and
+    PostgreSQL refuses it in a text parameter, so a filter or search passing it on would 500.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            raise BadRequest("The query string carries a NUL byte.")
         try:
             if request.method == "POST":
                 request.POST  # noqa: B018 -- parses the body once, here

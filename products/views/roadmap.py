@@ -159,7 +159,8 @@ def roadmap_column(request: HttpRequest, slug: str, horizon: str) -> HttpRespons
     product = access.get_product_for_view(request.user, slug)
     state, _ = state_for(request, product)
     offset = request.GET.get("offset", "")
-    offset = int(offset) if offset.isdigit() else 0
+    # Nine digits at most: past every column, and within PostgreSQL's bigint OFFSET.
+    offset = int(offset) if offset.isdigit() and len(offset) < 10 else 0
     if not request.htmx:
         kept = {k: state[k] for k in ("status", "kpi") if state[k]}
         shown = {f"show_{horizon}": offset + COLUMN_SIZE}

@@ -9,6 +9,7 @@ Only someone with the planner permission, the rule for creating a project, impor
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.contrib.auth.models import User
@@ -30,7 +31,14 @@ KEEP_SECONDS = 3600
 SHOWN = 100  # rows of each list in the preview; the counts say how many there are
 
 
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what secrets.token_urlsafe() makes
+
+
 def _key(token: str, step: str = "file") -> str:
+    """The cache key of an upload's `step`; 404 for a token upload() never makes (a NUL byte or
+    a thousand characters are not a cache key)."""
+    if not TOKEN.fullmatch(token):
+        raise Http404("No such import.")
     return f"projects:plan-import:{step}:{token}"
 
 

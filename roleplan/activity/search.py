@@ -40,6 +40,7 @@ from roleplan.people import display_name
 
 CONFIG = "english"
 PER_PAGE = 20
+LAST_PAGE = 10_000  # past every result; the search answers an empty page beyond
 MAX_TERMS = 8
 SNIPPET_BEFORE, SNIPPET_AFTER = 60, 180
 WORD = re.compile(r"\w+")
@@ -342,7 +343,8 @@ def search(user: User, query: str, *, page: int = 1) -> Page:
     """A page of what `user` may see matching `query`, best first."""
     query = " ".join(query.split())[:200]
     terms = terms_of(query)
-    page = max(1, page)
+    # Bounded above too: ?page=99999999999999999999 would be an OFFSET past PostgreSQL's bigint.
+    page = min(max(1, page), LAST_PAGE)
     if not (terms and signed_in(user)):
         return Page(query=query, results=[], number=page, has_next=False)
     first, *rest = hit_queries(user, query)

@@ -30,6 +30,7 @@ from projects.models import (
     ChangeRequest,
     CostLine,
     Deliverable,
+    DeliverableDependency,
     Milestone,
     Project,
     ProjectRisk,
@@ -42,6 +43,8 @@ from roleplan.alignment.models import (
     SyncMeeting,
     SyncSeries,
 )
+from roleplan.integrations import services as integrations_services
+from roleplan.integrations.models import WEBHOOK_EVENTS, ApiToken, WebhookSubscription
 from roleplan.ownership.models import Asset
 from tests.core.test_access import walk
 from tests.security.html import Form, forms
@@ -131,7 +134,16 @@ def seed() -> Demo:
         table=read_table(b"Summary,Issue key,Custom field (Roadmap)\nSegment export,EMP-9,Next\n"),
     )
 
-    return Demo(
+    # An API token and a webhook of the product manager, for the integrations' pages.
+    integrations_services.token_create(user=users["product.manager"], name="Reporting script")
+    WebhookSubscription.objects.create(
+        owner=users["product.manager"],
+        product=product,
+        target_url="https://hooks.example.com/roleplan",
+        events=[WEBHOOK_EVENTS[0]],
+    )
+
+    demo = Demo(
         users=users,
         asset=asset,
         product=product,
@@ -161,6 +173,10 @@ def seed() -> Demo:
             "asset": ASSET_MARKER,
         },
     )
+    # The comment on the sync and its notification, made now rather than by the first walk of
+    # the routes (which would see them appear during a GET).
+    activity_value(demo, "comment_id")
+    return demo
 
 
 @dataclass(frozen=True)
@@ -189,6 +205,7 @@ def params_of(entry: URLPattern) -> tuple[str, ...]:
 # Which demo object fills `pk` in the projects app, by the prefix of the URL name.
 PROJECT_PK = {
     "deliverable": "deliverable",
+    "dependency": "deliverable",  # dependency_remove: <pk> is the deliverable, <link> its link
     "milestone": "milestone",
     "cost": "cost",
     "risk": "project_risk",
@@ -226,6 +243,10 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         return CalendarToken.objects.get_or_create(user=demo.users["product.manager"])[0].token
     if param == "action" and short == "calendar_change":
         return "regenerate"
+    if param == "link":  # a dependency of the demo's deliverable (projects:dependency_remove)
+        links = DeliverableDependency.objects.order_by("pk")
+        link = links.filter(successor=demo.deliverable).first() or links.first()
+        return link.pk if link else 1
     if param == "import_id":  # the roadmap file seed() uploaded (products:roadmap_import_*)
         return RoadmapImport.objects.filter(product=demo.product).earliest("pk").pk
     if namespace == "activity" and short == "history":  # a history: the demo's product risk
@@ -234,6 +255,10 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         return activity_value(demo, param)
     if param == "item_id":
         return demo.action_item.pk if namespace == "alignment" else demo.item.pk
+    if param == "pk" and namespace == "integrations":  # the product manager's (seed())
+        owned = ApiToken if short.startswith("token") else WebhookSubscription
+        field = "user" if owned is ApiToken else "owner"
+        return owned.objects.filter(**{field: demo.users["product.manager"]}).earliest("pk").pk
     if param == "pk" and namespace == "alignment":
         return demo.meeting.pk
     if param == "pk" and namespace == "projects":
