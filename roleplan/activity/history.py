@@ -4,7 +4,10 @@ How it is kept
 - django-simple-history keeps a copy of a row after each save (a "historical" row) for every
   editable model of products, projects and the ownership registry: HISTORY below. The copies
   are registered from this app (`register(..., app="roleplan.activity")`), so their tables and
-  migrations live in roleplan/activity/migrations and no app below has to know this one.
+  migrations live in roleplan/activity/migrations and no app below has to know this one. A
+  copy keeps only what its columns are (AuthoredHistory.copy_fields): a new label, help text,
+  choice or validator in products or projects needs nothing here; a new or retyped column of a
+  registered model needs `manage.py makemigrations activity` beside its own migration.
 - Who: the service's `by`. roleplan/versioning.py names the author on the row it saves
   (save_edit, save_fields) and writes history for the services' bulk writes (create_rows,
   edit_rows: simple-history's bulk_create_with_history / bulk_update_with_history). A row
