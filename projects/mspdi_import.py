@@ -52,7 +52,7 @@ from django.db.models.functions import Concat, Lower
 
 from projects.models import GROUP_SEP, MAX_LAG_DAYS, DeliverableStatus
 from projects.services.dependencies import loop_through
-from roleplan.dates import OUT_OF_RANGE, validate_date_in_range
+from roleplan.dates import LATEST, OUT_OF_RANGE, validate_date_in_range
 
 NS = "{http://schemas.microsoft.com/project}"
 MAX_BYTES = 5 * 1024 * 1024
@@ -443,6 +443,8 @@ def read(data: bytes, *, today: date) -> Proposal:
             notes.append(
                 Note("", "the plan ends on the day it starts: the deadline is a day later")
             )
+    if deadline > LATEST:  # a plan starting on the last day there is: no day after it
+        raise Unreadable(f"The plan would end on {deadline.isoformat()}: {OUT_OF_RANGE}")
     task_costs = sum((c.planned for c in costs), Decimal(0))
     if project_baseline_cost > 0:
         budget, budget_from = project_baseline_cost, "the plan's baseline cost"

@@ -34,6 +34,7 @@ from projects.models import (
     ScopeRemoval,
 )
 from projects.notifications import approval_request_email
+from roleplan.dates import validate_date_in_range
 from roleplan.events import Event, announce
 from roleplan.uniqueness import Unique, save_with_free_slug, unique_or_error
 from roleplan.versioning import lock_for_edit, save_edit
@@ -102,6 +103,21 @@ def check_status_allowed(*, project: Project, status: str, benefits: str, outcom
         raise ValidationError({"status": "An approved project cannot go back to proposed."})
 
 
+def check_span(start_date: date, deadline: date) -> None:
+    """A project's dates, for every caller (pages and the API check them in their forms too;
+    an import computes its deadline): each in range, the deadline after the start."""
+    errors = {}
+    for name, value in (("start_date", start_date), ("deadline", deadline)):
+        try:
+            validate_date_in_range(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if not errors and deadline <= start_date:
+        errors["deadline"] = ["The deadline must be after the start date."]
+    if errors:
+        raise ValidationError(errors)
+
+
 # Projects ---------------------------------------------------------------------------------------
 
 
@@ -123,8 +139,7 @@ def project_create(
     editors: list[User] | tuple = (),
     slug: str | None = None,
 ) -> Project:
-    if deadline <= start_date:
-        raise ValidationError({"deadline": "The deadline must be after the start date."})
+    check_span(start_date, deadline)
     project = Project(
         name=name,
         product=product,
@@ -174,10 +189,9 @@ def project_update(
             )
     merged = {f: changes.get(f, getattr(project, f)) for f in ("status", "benefits", "outcomes")}
     check_status_allowed(project=project, **merged)
-    start = changes.get("start_date", project.start_date)
-    deadline = changes.get("deadline", project.deadline)
-    if deadline <= start:
-        raise ValidationError({"deadline": "The deadline must be after the start date."})
+    check_span(
+        changes.get("start_date", project.start_date), changes.get("deadline", project.deadline)
+    )
     before = _sync_facts(project)
     save_edit(project, changes, by=by)
     if editors is not None:

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
@@ -459,3 +460,47 @@ def test_the_migrations_move_dates_stored_outside_to_the_nearest_bound():
             items.filter(pk=item.pk).update(title="Rewritten")
     finally:
         call_command("migrate", verbosity=0)
+
+
+def test_a_plan_that_would_end_after_the_range_is_refused_by_the_import_command(
+    tmp_path, project, manager
+):
+    """Starting on 31 Dec 2200, a plan has no day left to end on: the command says so."""
+    plan = tmp_path / "last-day.xml"
+    plan.write_bytes(
+        b'<?xml version="1.0"?><Project xmlns="http://schemas.microsoft.com/project">'
+        b"<Name>Last day</Name><StartDate>2200-12-31T08:00:00</StartDate><Tasks><Task>"
+        b"<UID>1</UID><ID>1</ID><Name>Ship</Name><Start>2200-12-31T08:00:00</Start>"
+        b"<Finish>2200-12-31T17:00:00</Finish></Task></Tasks></Project>"
+    )
+    args = ["--product", project.product.slug, "--manager", manager.username]
+    with pytest.raises(CommandError, match="2201-01-01: Give a date between"):
+        call_command("import_mspdi", str(plan), *args)
+    assert not Project.objects.filter(name="Last day").exists()
+
+
+def test_the_project_services_refuse_dates_outside_the_range_by_field(manager):
+    """For callers without a form (imports, commands, the demo)."""
+    with pytest.raises(ValidationError) as refused:
+        project_services.project_create(
+            by=manager,
+            name="Far",
+            manager=manager,
+            start_date=date(1899, 12, 31),
+            deadline=date(2201, 1, 1),
+            budget=0,
+        )
+    assert refused.value.message_dict == {"start_date": [OUT_OF_RANGE], "deadline": [OUT_OF_RANGE]}
+    project = project_services.project_create(
+        by=manager, name="Near", manager=manager, start_date=EARLIEST, deadline=LATEST, budget=0
+    )
+    with pytest.raises(ValidationError) as refused:
+        project_services.project_update(
+            project_id=project.pk,
+            expected_version=project.version,
+            by=manager,
+            changes={"deadline": EARLIEST},
+        )
+    assert refused.value.message_dict == {
+        "deadline": ["The deadline must be after the start date."]
+    }
