@@ -322,3 +322,41 @@ def test_the_project_tab_costs_the_same_queries_at_10_and_100_rows(
     with django_assert_max_num_queries(12):
         text = page_text(client.get(reverse("activity:project_history", args=[project.slug])))
     assert "Due date" in text
+
+
+def test_each_kind_of_object_has_its_own_history_page_under_its_apps_access(
+    product, owner, editor, outsider
+):
+    from roleplan.ownership import services as ownership_services
+
+    asset = product.asset
+    ownership_services.asset_update(
+        asset_id=asset.pk, expected_version=asset.version, by=owner, team="CRM squad", deputy=editor
+    )
+    item = product_services.roadmap_item_create(product=product, by=owner, title="Journeys")
+    product_services.roadmap_item_update(
+        item_id=item.pk, version=item.version, by=editor, data={"title": "Cart journeys"}
+    )
+    project = approved_project(manager=editor, product_owner=owner, deliverables=1)
+    deliverable = project.deliverables.get()
+    edit_rows(Deliverable.objects.filter(pk=deliverable.pk), {"moscow": "could"}, by=editor)
+
+    reader = client_for(outsider)
+    asset_page = page_text(reader.get(reverse("activity:history", args=["asset", asset.pk])))
+    assert f"{display_name(owner)} changed" in asset_page
+    assert "Team — → to CRM squad" in asset_page
+    assert f"Deputy — → to {display_name(editor)}" in asset_page
+    item_page = page_text(reader.get(reverse("activity:history", args=["item", item.pk])))
+    assert f"{display_name(editor)} changed" in item_page
+    assert "Title Journeys → to Cart journeys" in item_page
+    deliverable_page = page_text(
+        reader.get(reverse("activity:history", args=["deliverable", deliverable.pk]))
+    )
+    assert "MoSCoW priority Must have → to Could have" in deliverable_page
+    assert project.name in deliverable_page
+    # The deliverable's page (its comment thread) loads the same history.
+    thread = reader.get(reverse("activity:thread", args=["deliverable", deliverable.pk]))
+    history_url = reverse("activity:history", args=["deliverable", deliverable.pk])
+    assert f'hx-get="{history_url}"' in thread.content.decode()
+    for kind, pk in [("asset", asset.pk + 1000), ("deliverable", deliverable.pk + 1000)]:
+        assert reader.get(reverse("activity:history", args=[kind, pk])).status_code == 404
