@@ -1030,3 +1030,18 @@ class ScopeRemoval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}: {self.get_kind_display().lower()}"
+
+
+class HealthRecord(models.Model):
+    """A project's health as last noted (projects.services.health_note): when the health read
+    from the project's figures differs, it is noted here and PROJECT_HEALTH_CHANGED announced,
+    once. Written by that service only."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="health_record"
+    )
+    status = models.CharField(max_length=20)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.status}"

@@ -9,6 +9,7 @@ import smtplib
 from celery import shared_task
 
 from projects import services
+from projects.services import watch
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +34,10 @@ def send_approval_request(self, approval_id: int) -> bool:
         if self.request.is_eager:
             return False  # in-process (make run): the request stays on the project page
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(name="projects.note_health", acks_late=True, ignore_result=True)
+def note_health(project_ids: list[int] | None = None) -> list[int]:
+    """Note the projects' health and announce each change once (services.health_note): after a
+    write on a project's plan, and every hour for all of them (beat)."""
+    return watch.health_note(project_ids=project_ids)

@@ -255,6 +255,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": DELIVERY_SWEEP_EVERY,
         "options": {"expires": max(DELIVERY_SWEEP_EVERY - 5, 1)},
     },
+    # Project health that changes with the calendar alone (a milestone becoming overdue).
+    "projects-note-health": {
+        "task": "projects.note_health",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
     # The weekly digest, Monday 07:00 UTC.
     "alignment-weekly-digest": {
         "task": "alignment.plan_weekly_digests",

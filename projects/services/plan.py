@@ -70,6 +70,8 @@ def _lock_project(project_id: int) -> Project:
     revision up: every caller is about to change the project's plan, and the revision is the
     key of what the project page keeps in the cache (projects.overview)."""
     Project.objects.filter(pk=project_id).update(revision=F("revision") + 1)
+    # Its health may change with the write: noted (and announced if so) once it commits.
+    tasks.note_health.delay_on_commit([project_id])
     return Project.objects.select_for_update().get(pk=project_id)
 
 
