@@ -148,7 +148,7 @@ def action_items_sweep(*, today: date) -> int:
     became overdue. Safe to run any number of times: each (item, owner) and (item, due date)
     is one event. Returns how many people were told this time."""
     items = ActionItem.objects.open().select_related(
-        "meeting__series__project__manager", "meeting__series__project__product__asset__owner"
+        "meeting__series__product_manager", "meeting__series__project_manager"
     )
     given = items.filter(created_at__date__gte=today - GIVEN_WINDOW).exclude(
         owner_id=F("created_by_id")

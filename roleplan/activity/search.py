@@ -95,7 +95,7 @@ SOURCES: list[Source] = [
     Source(TARGETS["project-risk"], "title", ("mitigation",)),
     Source(TARGETS["change"], "title", ("description", "why", "value")),
     Source(TARGETS["change-decision"], None, ("rationale",)),
-    Source(TARGETS["sync"], "project__name"),
+    Source(TARGETS["sync"], "product_manager__last_name"),  # a pair's sync (issue 16)
     Source(TARGETS["meeting"], None, ("notes",)),
     Source(TARGETS["action-item"], "text"),
     Source(TARGETS["sync-decision"], "text"),

@@ -189,6 +189,13 @@ def sync_visibility(series) -> Callable[[User], bool]:
     return lambda user: is_participant(user, series)
 
 
+def first_shared_project(series):
+    """The first active project a sync's pair shares (by product, then name), or None."""
+    from roleplan.alignment.models import projects_of
+
+    return next(iter(projects_of([series])[series.pk]), None)
+
+
 def sync_prepared(meeting_id: int, event: Event) -> Subject | None:
     from roleplan.alignment.api import MeetingOut
     from roleplan.alignment.models import SyncMeeting
@@ -196,12 +203,12 @@ def sync_prepared(meeting_id: int, event: Event) -> Subject | None:
     meeting = SyncMeeting.objects.with_people().filter(pk=meeting_id).first()
     if meeting is None:
         return None
-    project = meeting.series.project
+    project = first_shared_project(meeting.series)  # a pair's sync covers all they share
     return Subject(
         data=MeetingOut.from_orm(meeting).model_dump(mode="json"),
-        product_id=project.product_id,
-        project_id=project.pk,
-        summary=f"The weekly sync of {project.name} on {meeting.starts_at:%d %b %Y} is prepared.",
+        product_id=project.product_id if project else None,
+        project_id=project.pk if project else None,
+        summary=f"The {meeting.series} on {meeting.starts_at:%d %b %Y} is prepared.",
         url=absolute(meeting.get_absolute_url()),
         visible_to=sync_visibility(meeting.series),
     )
@@ -213,19 +220,19 @@ def decision_recorded(decision_id: int, event: Event) -> Subject | None:
 
     decision = (
         Decision.objects.select_related("change_request")
-        .select_related("meeting__series__project__manager")
-        .select_related("meeting__series__project__product__asset__owner")
+        .select_related("meeting__series__product_manager", "meeting__series__project_manager")
         .filter(pk=decision_id)
         .first()
     )
     if decision is None:
         return None
-    project = decision.meeting.series.project
+    cr = decision.change_request
+    project = cr.project if cr else first_shared_project(decision.meeting.series)
     return Subject(
         data=SyncDecisionOut.from_orm(decision).model_dump(mode="json"),
-        product_id=project.product_id,
-        project_id=project.pk,
-        summary=f"Decision recorded in the sync of {project.name}: {decision.text[:200]}",
+        product_id=project.product_id if project else None,
+        project_id=project.pk if project else None,
+        summary=f"Decision recorded in the {decision.meeting.series}: {decision.text[:200]}",
         url=absolute(decision.meeting.get_absolute_url()),
         visible_to=sync_visibility(decision.meeting.series),
     )

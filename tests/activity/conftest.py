@@ -76,7 +76,7 @@ def world(owner, editor) -> World:
     )
     Project.objects.filter(pk=project.pk).update(status=ProjectStatus.ACTIVE)
     alignment_services.series_ensure_for_active_projects()
-    series = SyncSeries.objects.get(project=project)
+    series = SyncSeries.objects.get(product_manager=owner, project_manager=editor)
     meeting = alignment_services.meeting_prepare(
         series_id=series.pk, week_start=series.week_start(timezone.now())
     )

@@ -15,6 +15,8 @@ PUBLIC = {
     "password_reset_complete",
     "admin:login",
     "alignment:calendar_feed",  # the secret token in the address is the credential
+    "alignment:unsubscribe",  # RFC 8058: the signed token in the address is the credential
+    "alignment:resubscribe",
     "api:openapi-json",  # the API's description and its docs page carry no data
     "api:openapi-view",
     "api:api-root",

@@ -106,7 +106,11 @@ def seed() -> Demo:
     asset = Asset.objects.get(slug=PRODUCT_SLUG)
     product = Product.objects.get(asset=asset)
     project = Project.objects.get(slug=PROJECT_SLUG)
-    series = SyncSeries.objects.get(project=project)
+    # The pair's series (the product's owner and the project's manager): it covers every
+    # active project the two share.
+    series = SyncSeries.objects.get(
+        product_manager=asset.owner_id, project_manager=project.manager_id
+    )
     meeting = SyncMeeting.objects.filter(series=series).order_by("-starts_at").first()
     change = ChangeRequest.objects.filter(project=project, status="open").order_by("number").first()
     kpi = Kpi.objects.filter(product=product).order_by("pk").first()
@@ -219,6 +223,10 @@ def app_value(demo: Demo, namespace: str, short: str, param: str):
         if namespace == "activity":  # the Activity tabs of the demo's product and project
             return PRODUCT_SLUG if short.startswith("product") else PROJECT_SLUG
         return {"ownership": demo.asset.slug, "products": PRODUCT_SLUG}.get(namespace, PROJECT_SLUG)
+    if param == "token" and short in {"unsubscribe", "resubscribe"}:  # alignment: signed
+        from roleplan.alignment.reminders import unsubscribe_token
+
+        return unsubscribe_token(demo.users["project.manager"].pk)
     simple = {
         "filename": PROJECT_SLUG,
         "kpi_id": demo.kpi.pk,

@@ -50,7 +50,7 @@ IN_PLACE = frozenset({"ownership:handover"})
 # Routes about the person signed in (their own calendar address): no one else's object.
 OWN = frozenset({"alignment:calendar_change"})
 # Public at a secret address; tested with a wrong secret below.
-SECRET = frozenset({"alignment:calendar_feed"})
+SECRET = frozenset({"alignment:calendar_feed", "alignment:unsubscribe", "alignment:resubscribe"})
 # What only the product's owner does on a project (the project's people raise change requests
 # too: projects:change_new is theirs as well, issue 15).
 PRODUCT_OWNER_ONLY = frozenset(
@@ -221,6 +221,29 @@ def test_the_calendar_feed_with_a_wrong_or_old_secret_is_not_found(client, db, d
         assert b"BEGIN:VCALENDAR" not in response.content
     CalendarToken.objects.filter(pk=token.pk).delete()
     assert client.get(good).status_code == 404
+
+
+def test_the_unsubscribe_address_with_a_wrong_signature_or_a_nul_is_not_found(client, db, demo):
+    """RFC 8058's address carries a signed token naming the person: a forged one, another
+    salt's, or a malformed one (NUL, a slash) is a 404, and changes nothing."""
+    from django.core import signing
+
+    from roleplan.alignment.models import ReminderSetting
+    from roleplan.alignment.reminders import unsubscribe_token
+
+    person = demo.users["project.manager"]
+    good = unsubscribe_token(person.pk)
+    for token in (
+        good[:-1] + ("x" if good[-1] != "x" else "y"),
+        signing.dumps(person.pk, salt="another.salt"),
+        signing.dumps("not an id", salt="roleplan.alignment.unsubscribe"),
+        "%00abc",
+        "a%2Fb",
+    ):
+        for path in (f"/sync/unsubscribe/{token}/", f"/sync/unsubscribe/{token}/on/"):
+            assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 404, path
+    assert not ReminderSetting.objects.exists()
+    assert client.get("/sync/calendar/%00abc.ics").status_code == 404  # issue 17, D4
 
 
 def test_the_matrix_covers_every_app_and_kind_of_url(demo_and_forms):

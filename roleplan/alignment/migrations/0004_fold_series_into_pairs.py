@@ -246,6 +246,16 @@ def fold(apps, schema_editor) -> None:
             source.delete()
 
 
+def unfold(apps, schema_editor) -> None:
+    """Going back is possible only with no sync at all (a fresh or test database): a pair's
+    meetings cannot be split back into projects without guessing."""
+    if apps.get_model("alignment", "SyncSeries").objects.exists():
+        raise RuntimeError(
+            "Pair series cannot be split back into per-project series; migrate backwards only "
+            "a database without syncs."
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("alignment", "0003_pair_series_fields"),
@@ -254,4 +264,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(fold, elidable=False)]
+    operations = [migrations.RunPython(fold, unfold, elidable=False)]
