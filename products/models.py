@@ -42,6 +42,7 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from products.rendering import markdown_text
 from roleplan.dates import OUT_OF_RANGE, in_range, validate_date_in_range
 from roleplan.ownership.models import Asset
 from roleplan.versioning import Versioned
@@ -683,8 +684,8 @@ class Hypothesis(Versioned):
 
     @property
     def short(self) -> str:
-        """The belief, cut to fit a line."""
-        text = " ".join(self.hypothesis.split())
+        """The belief in plain words (no Markdown marks), cut to fit a line."""
+        text = markdown_text(self.hypothesis)
         return text if len(text) <= 90 else text[:89].rstrip() + "…"
 
     def get_absolute_url(self) -> str:

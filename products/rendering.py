@@ -6,8 +6,11 @@ no <script>, no on* attributes, no javascript: links survive; links open with re
 
 from __future__ import annotations
 
+from html import unescape
+
 import markdown as md
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 TAGS = {
@@ -26,3 +29,9 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer",
     )
     return mark_safe(clean)  # cleaned by nh3 just above
+
+
+def markdown_text(text: str) -> str:
+    """The words of some Markdown without its marks, on one line: for a heading or a link made
+    from a text written in Markdown (a hypothesis's "We believe that")."""
+    return " ".join(unescape(strip_tags(render_markdown(text))).split())

@@ -249,3 +249,25 @@ def test_hadi_texts_are_markdown_and_sanitised(client, viewer, product, owner):
     assert "<strong>reminders</strong>" in html
     assert "<li>remind half</li>" in html
     assert "<script>alert(1)" not in html
+
+
+def test_a_hypothesis_heading_and_link_show_its_words_without_markdown_marks(
+    client, product, owner
+):
+    hypothesis = services.hypothesis_create(
+        product=product,
+        by=owner,
+        hypothesis="We believe **returning shoppers** who see `saved carts` & a [reminder](https://x.test) buy again.",
+        action="Show saved carts.",
+    )
+    words = "We believe returning shoppers who see saved carts & a reminder buy again."
+    assert hypothesis.short == words
+    client.force_login(owner)
+    page = text(client.get(hypothesis.get_absolute_url()))
+    assert (
+        "<h1>We believe returning shoppers who see saved carts &amp; a reminder buy again.</h1>"
+        in page
+    )
+    listing = text(client.get(reverse("products:hypotheses", args=[product.slug])))
+    assert "**" not in listing
+    assert "saved carts &amp; a reminder" in listing
