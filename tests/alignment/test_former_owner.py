@@ -69,3 +69,21 @@ def test_the_new_owner_meets_the_manager_in_a_new_series_and_outsiders_read_noth
     assert client.get(reverse("alignment:meeting", args=[987654])).status_code == 404
     people = set(MeetingParticipant.objects.filter(meeting=meeting).values_list("user", flat=True))
     assert sam.pk not in people
+
+
+def test_the_project_page_shows_the_pairs_next_sync_to_the_pair_only(client, db):
+    """projects/extensions.py: alignment registers the panel; projects imports no alignment."""
+    series = make_series()
+    project = series.project
+    client.force_login(series.project_manager)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert "Weekly sync" in html
+    assert reverse("alignment:prepare", args=[series.pk]) in html  # not prepared yet
+    meeting = services.meeting_prepare_current(series=series)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert meeting.get_absolute_url() in html
+    client.force_login(UserFactory())  # a sync is private to its two people
+    assert (
+        reverse("alignment:series", args=[series.pk])
+        not in client.get(project.get_absolute_url()).content.decode()
+    )
