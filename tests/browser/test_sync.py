@@ -33,15 +33,16 @@ def test_product_manager_records_a_decision_the_project_manager_sees_on_their_pa
     # The action item of last week is carried over; the change request is on the agenda.
     expect(priya.locator("#action-list")).to_contain_text("Carried over")
     expect(priya.locator("#action-list")).to_contain_text("Put the cost and date impact")
-    problems = priya.locator(".section-problems")
-    expect(problems).to_contain_text("CR-3")
-    expect(problems).to_contain_text("awaits the product manager's decision")
+    changes = priya.locator(".section-changes")
+    expect(changes).to_contain_text("CR-3")
+    expect(changes).to_contain_text("awaits Priya Patel's decision")
 
     # She records a decision tied to the change request.
     priya.fill("#decision-text", "Option A: keep ABC for Black Friday, XYZ goes to the backlog.")
     priya.select_option(
         "#decision-cr",
-        label="CR-3 Add personalised recommendations (Feature XYZ) on top of abandoned carts",
+        label=f"{project}: CR-3 Add personalised recommendations (Feature XYZ) on top of "
+        "abandoned carts",
     )
     priya.get_by_role("button", name="Record decision").click()
     expect(priya.locator("#decision-list")).to_contain_text("Option A: keep ABC")
