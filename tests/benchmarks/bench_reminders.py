@@ -232,7 +232,14 @@ def seed(now: datetime) -> None:
     services.series_ensure_for_active_projects()
     for n, zone in enumerate(ZONES):
         soon = (now + timedelta(hours=2)).astimezone(ZoneInfo(zone))
-        SyncSeries.objects.filter(project_id__in=[p.pk for p in projects[n :: len(ZONES)]]).update(
+        pairs = [(p.product.asset.owner_id, p.manager_id) for p in projects[n :: len(ZONES)]]
+        SyncSeries.objects.filter(
+            pk__in=[
+                s.pk
+                for s in SyncSeries.objects.all()
+                if (s.product_manager_id, s.project_manager_id) in set(pairs)
+            ]
+        ).update(
             weekday=soon.weekday(),
             time=soon.time().replace(second=0, microsecond=0),
             time_zone=zone,

@@ -57,7 +57,10 @@ def find_objects(product_slug: str, project_slug: str) -> Objects:
     later = later or list(items.order_by("pk").values_list("pk", flat=True))
     project = Project.objects.get(slug=project_slug)
     meeting = (
-        SyncMeeting.objects.filter(series__project=project)
+        SyncMeeting.objects.filter(
+            series__product_manager=project.product.asset.owner_id,
+            series__project_manager=project.manager_id,
+        )
         .order_by("-week_start")
         .values_list("pk", "series_id")
         .first()

@@ -442,7 +442,9 @@ def create_sync(project, demo: dict[str, User]) -> SyncMeeting:
     """Last week's meeting (notes, decisions, action items) and this week's, prepared."""
     priya, marco = demo["product.manager"], demo["project.manager"]
     sync_services.series_ensure_for_active_projects()
-    series = SyncSeries.objects.get(project=project)
+    series = SyncSeries.objects.get(
+        product_manager=project.product.asset.owner_id, project_manager=project.manager_id
+    )
     now = timezone.now()
     this_week, _ = series.next_start(now)
     last_week = this_week - timedelta(days=7)
