@@ -109,8 +109,21 @@ def private_markers(demo: Demo, route: Route, signed_in: bool) -> list[str]:
     return list(demo.markers.values()) if not signed_in else sync
 
 
+# A plan file waiting to be imported is its uploader's: 403 to those who may not plan, and a
+# planner finds no one else's (404).
+UPLOADER_ONLY = frozenset({"projects:import_preview", "projects:import_done"})
+
+
 def expected_refusal(route: Route) -> set[int]:
-    return {404} if route.namespace == "alignment" else {403}
+    if route.namespace == "alignment":
+        return {404}
+    if route.name in UPLOADER_ONLY:
+        return {403, 404}
+    if route.name == "ownership:confirm":
+        # "Still mine" by someone else: 403, or 409 to htmx with the region naming the owner
+        # (issue 17, D1: decided under the row lock, so a handover racing it reads the same).
+        return {403, 409}
+    return {403}
 
 
 def post_data(form: Form | None) -> dict[str, str]:
