@@ -38,11 +38,9 @@ class Event(StrEnum):
     APPROVAL_RETURNED = "projects.approval_returned"  # project_id, approval_id
     CHANGE_REQUEST_RAISED = "projects.change_request_raised"  # change_request_id
     CHANGE_REQUEST_DECIDED = "projects.change_request_decided"  # change_request_id
-    # Offered to webhooks (issue 18); nobody announces these yet: projects will when a
-    # project's health changes, alignment when a sync is prepared and a decision recorded.
-    PROJECT_HEALTH_CHANGED = "projects.project_health_changed"  # project_id
-    SYNC_PREPARED = "alignment.sync_prepared"  # meeting_id
-    DECISION_RECORDED = "alignment.decision_recorded"  # decision_id
+    PROJECT_HEALTH_CHANGED = "projects.project_health_changed"  # project_id (services.watch)
+    SYNC_PREPARED = "alignment.sync_prepared"  # meeting_id (its first agenda built)
+    DECISION_RECORDED = "alignment.decision_recorded"  # decision_id (in a sync)
 
 
 Handler = Callable[..., Any]

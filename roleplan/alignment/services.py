@@ -35,6 +35,7 @@ from roleplan.alignment.models import (
     shared_projects,
     validate_time_zone,
 )
+from roleplan.events import Event, announce
 from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
 
 
@@ -324,6 +325,8 @@ def meetings_prepare(
         prepared_at=prepared_at, agenda_stamp=F("agenda_stamp") + 1
     )
     for meeting in locked.values():
+        if meeting.prepared_at is None:  # its first agenda: news (a refresh is not)
+            announce(Event.SYNC_PREPARED, meeting_id=meeting.pk)
         meeting.prepared_at = prepared_at
     return [locked[ids[pair]] for pair in weeks]
 
@@ -451,9 +454,11 @@ def decision_add(
         raise ValidationError(
             {"change_request": "That change request belongs to a project you do not share."}
         )
-    return Decision.objects.create(
+    decision = Decision.objects.create(
         meeting=meeting, text=text, change_request=change_request, made_by=by
     )
+    announce(Event.DECISION_RECORDED, decision_id=decision.pk)
+    return decision
 
 
 @transaction.atomic
