@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 
 from projects.models import ChangeRequest
 from roleplan.alignment.models import Weekday
+from roleplan.dates import DateField
 from roleplan.people import display_name
 
 
@@ -33,7 +34,7 @@ class ActionItemForm(forms.Form):
     owner = forms.TypedChoiceField(
         coerce=int, label="Owner", widget=forms.Select(attrs={"id": "action-owner"})
     )
-    due_date = forms.DateField(
+    due_date = DateField(
         required=False,
         label="Due",
         widget=forms.DateInput(attrs={"type": "date", "id": "action-due"}),

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import ChangeRequest, Project, ProjectStatus
+from roleplan.dates import in_range, validate_date_in_range
 from roleplan.people import display_name
 from roleplan.versioning import Versioned
 
@@ -484,7 +485,7 @@ class ActionItem(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items"
     )
-    due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -500,6 +501,7 @@ class ActionItem(models.Model):
         ordering = ["due_date", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="action_item_text_not_blank"),
+            models.CheckConstraint(condition=in_range("due_date"), name="action_item_due_in_range"),
             models.CheckConstraint(
                 condition=Q(done_at__isnull=True, done_by__isnull=True) | Q(done_at__isnull=False),
                 name="action_item_done_consistent",

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import date
 from html import escape, unescape
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,6 +206,32 @@ def test_adding_an_action_item_with_a_bad_date_says_so(client, meeting, pm):
     assert response.status_code == 422
     assert "Enter a valid date" in response.content.decode()
     assert 'value="Call legal"' in response.content.decode()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2201-01-01"])
+def test_an_action_item_due_outside_1900_to_2200_is_refused_next_to_the_field(
+    client, meeting, pm, day
+):
+    """Issue 17, D3: the calendar feed adds a day to a due date; 9999-12-31 would overflow."""
+    client.force_login(pm)
+    response = client.post(
+        reverse("alignment:add_action", args=[meeting.pk]),
+        {"text": "Call legal", "owner": pm.pk, "due_date": day},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Give a date between 1 Jan 1900 and 31 Dec 2200." in html
+    assert 'value="Call legal"' in html
+    assert 'min="1900-01-01"' in html
+    assert not ActionItem.objects.filter(text="Call legal").exists()
+
+
+def test_the_database_refuses_an_action_item_due_outside_the_range(meeting, pm):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ActionItem.objects.create(
+            meeting=meeting, text="Far", owner=pm, due_date=date(9999, 12, 31), created_by=pm
+        )
 
 
 def test_decision_tied_to_a_change_request_of_this_project(client, meeting, series, pm):
