@@ -11,10 +11,12 @@ from playwright.sync_api import expect
 from tests.security.demo import DEMO_PASSWORD, PRODUCT_SLUG, PROJECT_SLUG, seed
 
 
-def htmx_answer(page, action) -> None:
-    """Run `action` and wait for the htmx request it makes to be answered with 200."""
+def htmx_answer(page, action, method: str = "GET") -> None:
+    """Run `action` and wait for the htmx request it makes (by `method`: a page also loads its
+    comments and history through htmx, with GET) to be answered with 200."""
     with page.expect_response(
-        lambda r: r.request.headers.get("hx-request") == "true", timeout=10_000
+        lambda r: r.request.headers.get("hx-request") == "true" and r.request.method == method,
+        timeout=10_000,
     ) as answer:
         action()
     assert answer.value.status == 200, answer.value.url
@@ -84,7 +86,7 @@ def test_main_pages_load_and_htmx_works_under_the_policy(open_browser, live_serv
     entry = page.locator(f"#entry-{demo.entry.pk}")
     tick = entry.locator("input[type=checkbox]")
     was_ticked = tick.is_checked()
-    htmx_answer(page, lambda: tick.click())
+    htmx_answer(page, lambda: tick.click(), method="POST")
     expect(page.locator(f"#entry-{demo.entry.pk} input[type=checkbox]")).to_be_checked(
         checked=not was_ticked
     )
