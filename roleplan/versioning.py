@@ -150,12 +150,20 @@ def save_fields(row: models.Model, fields: Iterable[str], *, by: Any) -> None:
     row.save(update_fields=list(fields))
 
 
-def create_rows(model: type[models.Model], rows: Iterable[models.Model], *, by: Any) -> list:
-    """bulk_create, with a history row ("created", by `by`) for each row."""
+def create_rows(
+    model: type[models.Model],
+    rows: Iterable[models.Model],
+    *,
+    by: Any,
+    ignore_conflicts: bool = False,
+) -> list:
+    """bulk_create, with a history row ("created", by `by`) for each row. With
+    `ignore_conflicts`, rows a unique constraint drops are not created; the rows returned (and
+    given a history row) are those found in the database with the values given."""
     rows = list(rows)
     if not _keeps_history(model):
-        return model._default_manager.bulk_create(rows)
-    return bulk_create_with_history(rows, model, default_user=by)
+        return model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts)
+    return bulk_create_with_history(rows, model, default_user=by, ignore_conflicts=ignore_conflicts)
 
 
 def edit_rows(

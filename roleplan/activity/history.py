@@ -18,8 +18,15 @@ How it is kept
   history on purpose; every other bulk write goes through versioning.py.
 - Not kept: who may edit (the editors lists), a hypothesis's linked items, dependencies between
   deliverables (many-to-many and link rows), computed scores (GeneratedFields, derived), and the
-  version/updated_by/updated_at bookkeeping, which the history row states itself. The weekly sync's
-  rows (alignment) are being rewritten and are registered once its migrations are settled.
+  version/updated_by/updated_at bookkeeping, which the history row states itself.
+- The weekly sync (alignment): a pair's series settings (when they meet, paused), and the
+  topics, action items and decisions of its meetings. The invitation's bookkeeping on a series
+  (sequence, schedule_from, ended_at) is written by machines (the reminders, the end of a pair)
+  through QuerySet.update() or together with a person's edit, so it is never listed. Not kept
+  here yet: a meeting's shared notes (they keep their own version and last author on the
+  meeting, and the meeting row is written by the agenda's builds), agenda ticks, participants,
+  deliveries and reminder settings. Who may read these histories: the sync's own access
+  (roleplan/alignment/access.py), in activity/views/history.py.
 
 Roadmap items: one log, the roadmap's own
 Roadmap items already had their change log, products.RoadmapItemChange: written by
@@ -74,6 +81,7 @@ from projects.models import (
     Project,
     ProjectRisk,
 )
+from roleplan.alignment.models import ActionItem, Decision, SyncSeries, Topic
 from roleplan.ownership.models import Asset
 from roleplan.people import display_name
 from roleplan.versioning import shown_one
@@ -170,11 +178,27 @@ KINDS: dict[str, Kind] = {
             author="requested_by",
         ),
         Kind("change-option", "Change option", ChangeOption, lambda h: f"{h.label}: {h.title}"),
+        Kind(
+            "sync-series",
+            "Sync settings",
+            SyncSeries,
+            lambda h: "Weekly sync",
+            frozenset({"sequence", "schedule_from", "ended_at"}),
+            noun="the weekly sync's settings",
+        ),
+        Kind("topic", "Topic", Topic, lambda h: _short(h.text), author="raised_by"),
+        Kind(
+            "action-item", "Action item", ActionItem, lambda h: _short(h.text), author="created_by"
+        ),
+        Kind("decision", "Decision", Decision, lambda h: _short(h.text), author="made_by"),
     ]
 }
 # Roadmap items: their history is products.RoadmapItemChange (see the module's docstring).
 ITEM = "item"
 ITEM_LABEL = "Roadmap item"
+# A sync meeting's history: the topics, action items and decisions raised in it.
+MEETING = "meeting"
+MEETING_LABEL = "Sync meeting"
 
 
 def _short(text: str) -> str:
@@ -423,7 +447,15 @@ def object_sources(kind: str, pk: int) -> list[Source]:
     """One object's own history."""
     if kind == ITEM:
         return [Source(ITEM, Q(item_id=pk))]
+    if kind == MEETING:
+        return meeting_sources(pk)
     return [Source(kind, Q(id=pk))]
+
+
+def meeting_sources(meeting_id: int) -> list[Source]:
+    """The topics, action items and decisions raised in one sync meeting."""
+    mine = Q(meeting_id=meeting_id)
+    return [Source("topic", mine), Source("action-item", mine), Source("decision", mine)]
 
 
 def item_sources(items: Iterable[RoadmapItem]) -> list[Source]:

@@ -6,6 +6,12 @@ pair first shares an active project: on PROJECT_CHANGED (a project activated, gi
 or another manager) and HANDOVER_DONE (a product changing owner), and by the beat task's
 safety net (series_ensure_for_active_projects). Nothing else is updated when projects move
 between pairs: which projects a series covers is read live (models.projects_of).
+
+History (roleplan/activity/history.py): every write a person makes here names its author
+(roleplan/versioning.py save_edit, save_fields; a created row names it in its own field). The
+series' invitation bookkeeping (ended_at, sequence, schedule_from) written when a pair stops or
+starts sharing a project, and a meeting's agenda stamp and preparation time, are machines'
+writes, not a person's edit: they go through QuerySet.update() and leave no history.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from roleplan.alignment.models import (
     validate_time_zone,
 )
 from roleplan.events import Event, announce
-from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
+from roleplan.versioning import StaleEdit, create_rows, lock_for_edit, save_edit, save_fields
 
 
 def _pairs_of(projects: QuerySet[Project]) -> set[tuple[int, int]]:
@@ -55,22 +61,32 @@ def _pairs_of(projects: QuerySet[Project]) -> set[tuple[int, int]]:
 def series_ensure_for_pairs(pairs: set[tuple[int, int]]) -> list[SyncSeries]:
     """The series of these pairs, created when missing with one INSERT ... ON CONFLICT DO
     NOTHING (the unique pair constraint drops a concurrent duplicate); a series that had ended
-    starts again (a new SEQUENCE: its invitation is sent anew)."""
+    starts again (a new SEQUENCE: its invitation is sent anew). A new series gets its first
+    history copy (no one's edit: its settings are the defaults)."""
     if not pairs:
         return []
-    SyncSeries.objects.bulk_create(
-        [SyncSeries(product_manager_id=o, project_manager_id=m) for o, m in sorted(pairs)],
-        ignore_conflicts=True,
-    )
     owners = {o for o, _ in pairs}
     managers = {m for _, m in pairs}
-    found = [
-        s
-        for s in SyncSeries.objects.filter(
-            product_manager_id__in=owners, project_manager_id__in=managers
+
+    def existing() -> list[SyncSeries]:
+        return [
+            s
+            for s in SyncSeries.objects.filter(
+                product_manager_id__in=owners, project_manager_id__in=managers
+            )
+            if (s.product_manager_id, s.project_manager_id) in pairs
+        ]
+
+    found = existing()
+    missing = pairs - {(s.product_manager_id, s.project_manager_id) for s in found}
+    if missing:
+        create_rows(
+            SyncSeries,
+            [SyncSeries(product_manager_id=o, project_manager_id=m) for o, m in sorted(missing)],
+            by=None,
+            ignore_conflicts=True,
         )
-        if (s.product_manager_id, s.project_manager_id) in pairs
-    ]
+        found = existing()
     restarted = [s.pk for s in found if s.ended_at is not None]
     if restarted:
         SyncSeries.objects.filter(pk__in=restarted, ended_at__isnull=False).update(
@@ -100,7 +116,10 @@ def _series_end_check(people: set[int] | None = None) -> int:
                 continue
             locked.ended_at = timezone.now()
             locked.sequence += 1
-            locked.save(update_fields=["ended_at", "sequence"])
+            # A machine's write (no one's edit): no history row (see the module's docstring).
+            SyncSeries.objects.filter(pk=locked.pk).update(
+                ended_at=locked.ended_at, sequence=locked.sequence
+            )
             _plan_cancellation(locked)
             ended += 1
     return ended
@@ -213,18 +232,19 @@ def series_update(
     series = lock_for_edit(SyncSeries, series_id, expected_version, data)
     rescheduled = any(getattr(series, k) != data[k] for k in SCHEDULE_FIELDS)
     pause_changed = series.paused != paused
-    save_edit(series, data, by=by)
     now = timezone.now()
+    # One save, so the person's edit is one history row (the invitation's fields are quiet there).
+    written = dict(data)
     if rescheduled or pause_changed:
-        series.sequence += 1
-        fields = ["sequence"]
+        written["sequence"] = series.sequence + 1
         if rescheduled:
             # The recurring event starts again from the next meeting at the new time.
-            series.schedule_from = series.next_start(now)[0]
-            fields.append("schedule_from")
-        series.save(update_fields=fields)
-        if paused and pause_changed:
-            _plan_cancellation(series)
+            for name in SCHEDULE_FIELDS:
+                setattr(series, name, data[name])
+            written["schedule_from"] = series.next_start(now)[0]
+    save_edit(series, written, by=by)
+    if paused and pause_changed:
+        _plan_cancellation(series)
     # Meetings not yet held move with the series; past ones keep the time they had.
     for meeting in SyncMeeting.objects.filter(series=series, starts_at__gt=now):
         meeting.starts_at = series.starts_at(meeting.week_start)
@@ -407,7 +427,7 @@ def topic_set_discussed(*, topic_id: int, discussed: bool, by: User) -> Topic:
     elif not discussed:
         topic.discussed_at = None
         topic.discussed_by = None
-    topic.save(update_fields=["discussed_at", "discussed_by"])
+    save_fields(topic, ["discussed_at", "discussed_by"], by=by)
     return topic
 
 
@@ -434,7 +454,7 @@ def action_item_set_done(*, item_id: int, done: bool, by: User) -> ActionItem:
     elif not done:
         item.done_at = None
         item.done_by = None
-    item.save(update_fields=["done_at", "done_by"])
+    save_fields(item, ["done_at", "done_by"], by=by)
     return item
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from django import template
 
 from products.models import RoadmapItem
-from roleplan.activity.history import ITEM, KINDS
+from roleplan.activity.history import ITEM, KINDS, MEETING
 from roleplan.activity.targets import COMMENTABLE, target_of
+from roleplan.alignment.models import SyncMeeting
 
 register = template.Library()
 
@@ -35,4 +36,6 @@ def history_for(obj) -> dict:
     kind = next((k.slug for k in KINDS.values() if type(obj) is k.model), None)
     if isinstance(obj, RoadmapItem):
         kind = ITEM
+    if isinstance(obj, SyncMeeting):
+        kind = MEETING  # its topics, action items and decisions
     return {"kind": kind, "pk": obj.pk}

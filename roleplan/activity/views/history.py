@@ -1,7 +1,10 @@
 """The Activity tab of a product and of a project, and the history of one object.
 
 Access: exactly the people who may see the object, through its app's access helper (the
-product's, the project's, the ownership record's): an unknown object is a 404. A product or a
+product's, the project's, the ownership record's, the sync's): an unknown object is a 404. A
+sync's rows are read by those who may read the sync (roleplan/alignment/access.py): a series'
+settings by its pair, a topic, action item or decision by its meeting's participants; staff
+read all; anyone else gets 404, as on the sync's pages. A product or a
 project shows everything in it (roleplan/activity/history.py: product_sources,
 project_sources); an object's page loads its own history after it renders ({% history_for %}),
 a page of entries at a time, older ones on asking.
@@ -19,6 +22,8 @@ from products.models import Product
 from projects.access import get_project
 from projects.models import Project
 from roleplan.activity import history
+from roleplan.alignment.access import get_meeting_for_view, get_series_for_view
+from roleplan.alignment.models import ActionItem, Decision, Topic
 from roleplan.http import HttpRequest
 from roleplan.ownership.access import get_asset_for_view
 from roleplan.ownership.models import Asset
@@ -82,9 +87,35 @@ PROJECT_PATHS = {
 }
 
 
+# The rows of a sync's meeting: read by whoever may read the meeting.
+MEETING_ROWS = {"topic": Topic, "action-item": ActionItem, "decision": Decision}
+
+
+def _find_sync(user, kind: str, pk: int) -> dict:
+    if kind == history.MEETING:
+        meeting = get_meeting_for_view(user, pk)
+        return {
+            "title": str(meeting),
+            "context_label": "Weekly sync",
+            "url": meeting.get_absolute_url(),
+        }
+    if kind == "sync-series":
+        series = get_series_for_view(user, pk)
+        return {
+            "title": f"{series} settings",
+            "context_label": "Weekly sync",
+            "url": reverse("alignment:series", args=[pk]),
+        }
+    meeting_id = MEETING_ROWS[kind].objects.filter(pk=pk).values_list("meeting_id", flat=True)
+    meeting = get_meeting_for_view(user, next(iter(meeting_id), None))
+    return {"context_label": str(meeting), "url": meeting.get_absolute_url()}
+
+
 def _find(request: HttpRequest, kind: str, pk: int) -> dict:
     """What the history page names of the object, once its app says the person may see it."""
     user = request.user
+    if kind in {"sync-series", history.MEETING, *MEETING_ROWS}:
+        return _find_sync(user, kind, pk)
     if kind == "asset":
         asset = Asset.objects.filter(pk=pk).first()
         if asset is None:
@@ -120,13 +151,14 @@ def _find(request: HttpRequest, kind: str, pk: int) -> dict:
 @require_GET
 def object_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """One object's history: a region to htmx (the object's page loads it), a page otherwise."""
-    if kind not in history.KINDS and kind != history.ITEM:
+    if kind not in history.KINDS and kind not in {history.ITEM, history.MEETING}:
         raise Http404("No history of that kind.")
     found = _find(request, kind, pk)
     page = history.feed(
         history.object_sources(kind, pk), request.GET.get("page"), item_url=found.get("item_url")
     )
-    label = history.ITEM_LABEL if kind == history.ITEM else history.KINDS[kind].label
+    labels = {history.ITEM: history.ITEM_LABEL, history.MEETING: history.MEETING_LABEL}
+    label = labels[kind] if kind in labels else history.KINDS[kind].label
     first = next(iter(page.object_list), None)
     context = {
         **found,
@@ -134,6 +166,7 @@ def object_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "title": found.get("title") or (first.title if first else label),
         "page": page,
         "here": reverse("activity:history", args=[kind, pk]),
-        "whole": False,
+        # A meeting's history lists several objects: each line names its object.
+        "whole": kind == history.MEETING,
     }
     return _render(request, "activity/history.html", context)
