@@ -19,6 +19,9 @@ from tests.alignment.delivery_fixtures import make_series_due_now
 from tests.alignment.smtp_sink import free_port
 from tests.conftest import ROOT
 
+# Celery workers, beat and Redis under faults: about the deployment, run on PostgreSQL only.
+pytestmark = pytest.mark.postgresql
+
 
 def wait_until(predicate, timeout: float, what: str):
     deadline = time.monotonic() + timeout

@@ -23,6 +23,9 @@ from django.test import Client
 from tests.conftest import ROOT, wait_for, worker_env
 from tests.factories import PASSWORD, AssetFactory, UserFactory
 
+# PostgreSQL itself going away and coming back: about the deployment, run on PostgreSQL only.
+pytestmark = pytest.mark.postgresql
+
 MESSAGE = "The database is not reachable; roleplan retries by itself"
 
 

@@ -100,6 +100,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.postgresql  # production settings in a subprocess, on the deployment's database
 @pytest.mark.django_db(transaction=True)
 def test_https_switch_gives_secure_http_only_same_site_cookies_hsts_and_a_redirect():
     from django.db import connection
