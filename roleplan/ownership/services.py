@@ -17,7 +17,7 @@ from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
 from roleplan.people import display_name
 from roleplan.uniqueness import Unique, save_with_free_slug, unique_or_error
-from roleplan.versioning import StaleEdit, lock_for_edit, save_edit
+from roleplan.versioning import StaleEdit, lock_for_edit, save_edit, save_fields
 
 
 class HandoverConflict(Exception):
@@ -95,6 +95,7 @@ def asset_register(
         team=team,
         description=description,
         confirmed_at=timezone.now() if by is not None and by.pk == owner.pk else None,
+        updated_by=by,  # the author of its first history row
     )
     asset_insert(asset)
     Handover.objects.create(asset=asset, to_owner=owner, by=by, reason=reason)
@@ -147,7 +148,7 @@ def asset_confirm(*, asset_id: int, by: User) -> Asset:
     if by.pk != asset.owner_id:
         raise NotTheOwner(asset, "Only the owner can confirm ownership:")
     asset.confirmed_at = timezone.now()
-    asset.save(update_fields=["confirmed_at", "updated_at"])
+    save_fields(asset, ["confirmed_at", "updated_at"], by=by)
     return asset
 
 

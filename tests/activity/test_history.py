@@ -360,3 +360,18 @@ def test_each_kind_of_object_has_its_own_history_page_under_its_apps_access(
     assert f'hx-get="{history_url}"' in thread.content.decode()
     for kind, pk in [("asset", asset.pk + 1000), ("deliverable", deliverable.pk + 1000)]:
         assert reader.get(reverse("activity:history", args=[kind, pk])).status_code == 404
+
+
+def test_registering_and_confirming_an_asset_name_their_author(owner, editor):
+    from roleplan.activity.models import HistoricalAsset
+    from roleplan.ownership import services as ownership_services
+
+    asset = ownership_services.asset_register(
+        kind="system", name="Billing", owner=owner, by=editor, reason="Registered"
+    )
+    ownership_services.asset_confirm(asset_id=asset.pk, by=owner)
+    rows = list(HistoricalAsset.objects.filter(id=asset.pk).order_by("history_id"))
+    assert [(row.history_type, row.history_user) for row in rows] == [("+", editor), ("~", owner)]
+    text = page_text(client_for(editor).get(reverse("activity:history", args=["asset", asset.pk])))
+    assert "Someone not recorded" not in text
+    assert display_name(owner) in text
