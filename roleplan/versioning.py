@@ -144,6 +144,27 @@ def _keeps_history(model: type[models.Model]) -> bool:
     return True
 
 
+def keep_first_copy(row: models.Model) -> None:
+    """For a row made in bulk, so without a history copy, that a person is about to edit: a
+    copy of it as it is now (dated at its creation, by no one), so the edit's history says what
+    it changed from."""
+    if not _keeps_history(type(row)):
+        return
+    history = get_history_manager_for_model(type(row)).model
+    if history._default_manager.filter(id=row.pk).exists():
+        return
+    copied = {
+        f.attname: getattr(row, f.attname)
+        for f in history._meta.concrete_fields
+        if not f.name.startswith("history_") and hasattr(row, f.attname)
+    }
+    history._default_manager.create(
+        **copied,
+        history_date=getattr(row, "created_at", None) or timezone.now(),
+        history_type="+",
+    )
+
+
 def save_fields(row: models.Model, fields: Iterable[str], *, by: Any) -> None:
     """Save some fields of a row that has no version (a change request's status), by `by`."""
     row._history_user = by

@@ -22,10 +22,11 @@ How it is kept
 - The weekly sync (alignment): a pair's series settings (when they meet, paused), and the
   topics, action items and decisions of its meetings. The invitation's bookkeeping on a series
   (sequence, schedule_from, ended_at) is written by machines (the reminders, the end of a pair)
-  through QuerySet.update() or together with a person's edit, so it is never listed. Not kept
-  here yet: a meeting's shared notes (they keep their own version and last author on the
-  meeting, and the meeting row is written by the agenda's builds), agenda ticks, participants,
-  deliveries and reminder settings. Who may read these histories: the sync's own access
+  through QuerySet.update() or together with a person's edit, so it is never listed. A
+  meeting's history is its shared notes ("sync-notes": the copies keep the notes alone; the
+  agenda's builds write the rest of the row with QuerySet.update(), unseen). Meetings are made
+  in bulk, so notes_save keeps a first copy before the first edit (versioning.keep_first_copy).
+  Not kept: agenda ticks, participants, deliveries and reminder settings. Who may read these histories: the sync's own access
   (roleplan/alignment/access.py), in activity/views/history.py.
 
 Roadmap items: one log, the roadmap's own
@@ -81,7 +82,7 @@ from projects.models import (
     Project,
     ProjectRisk,
 )
-from roleplan.alignment.models import ActionItem, Decision, SyncSeries, Topic
+from roleplan.alignment.models import ActionItem, Decision, SyncMeeting, SyncSeries, Topic
 from roleplan.ownership.models import Asset
 from roleplan.people import display_name
 from roleplan.versioning import shown_one
@@ -139,6 +140,8 @@ class Kind:
     author: str = "updated_by"
     # How a line of the Activity tab names the kind: "changed product risk …".
     noun: str = ""
+    # Columns the copies do not keep at all (machine-written, or large and derived).
+    excluded: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.noun:
@@ -191,6 +194,20 @@ KINDS: dict[str, Kind] = {
             "action-item", "Action item", ActionItem, lambda h: _short(h.text), author="created_by"
         ),
         Kind("decision", "Decision", Decision, lambda h: _short(h.text), author="made_by"),
+        # A meeting's own history is its shared notes: the rest of its row is the agenda's
+        # builds (machine writes), not kept.
+        Kind(
+            "sync-notes",
+            "Sync notes",
+            SyncMeeting,
+            lambda h: "Shared notes",
+            author="notes_updated_by",
+            noun="the shared notes",
+            excluded=frozenset(
+                {"starts_at", "prepared_at", "snapshot", "agenda_stamp", "notes_version"}
+                | {"notes_updated_by", "notes_updated_at", "created_at"}
+            ),
+        ),
     ]
 }
 # Roadmap items: their history is products.RoadmapItemChange (see the module's docstring).
@@ -214,7 +231,7 @@ def register_all() -> None:
             app="roleplan.activity",
             records_class=AuthoredHistory,
             author=kind.author,
-            excluded_fields=_generated(kind.model),
+            excluded_fields=[*_generated(kind.model), *sorted(kind.excluded)],
         )
 
 
@@ -377,7 +394,8 @@ def _entries(kind: Kind, ids: list[int], names: _Names) -> dict[tuple[str, int],
     tracked = [
         f
         for f in kind.model._meta.concrete_fields
-        if f.name not in BOOKKEEPING | kind.quiet and not isinstance(f, models.GeneratedField)
+        if f.name not in BOOKKEEPING | kind.quiet | kind.excluded
+        and not isinstance(f, models.GeneratedField)
     ]
     found = {}
     for row in rows:
@@ -455,7 +473,12 @@ def object_sources(kind: str, pk: int) -> list[Source]:
 def meeting_sources(meeting_id: int) -> list[Source]:
     """The topics, action items and decisions raised in one sync meeting."""
     mine = Q(meeting_id=meeting_id)
-    return [Source("topic", mine), Source("action-item", mine), Source("decision", mine)]
+    return [
+        Source("sync-notes", Q(id=meeting_id)),
+        Source("topic", mine),
+        Source("action-item", mine),
+        Source("decision", mine),
+    ]
 
 
 def item_sources(items: Iterable[RoadmapItem]) -> list[Source]:

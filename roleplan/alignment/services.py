@@ -42,7 +42,14 @@ from roleplan.alignment.models import (
     validate_time_zone,
 )
 from roleplan.events import Event, announce
-from roleplan.versioning import StaleEdit, create_rows, lock_for_edit, save_edit, save_fields
+from roleplan.versioning import (
+    StaleEdit,
+    create_rows,
+    keep_first_copy,
+    lock_for_edit,
+    save_edit,
+    save_fields,
+)
 
 
 def _pairs_of(projects: QuerySet[Project]) -> set[tuple[int, int]]:
@@ -246,9 +253,11 @@ def series_update(
     if paused and pause_changed:
         _plan_cancellation(series)
     # Meetings not yet held move with the series; past ones keep the time they had.
+    # (A machine write: the series' history holds the change, the meetings' history is notes.)
     for meeting in SyncMeeting.objects.filter(series=series, starts_at__gt=now):
-        meeting.starts_at = series.starts_at(meeting.week_start)
-        meeting.save(update_fields=["starts_at"])
+        SyncMeeting.objects.filter(pk=meeting.pk).update(
+            starts_at=series.starts_at(meeting.week_start)
+        )
     return series
 
 
@@ -401,11 +410,13 @@ def notes_save(*, meeting_id: int, expected_version: int, text: str, by: User) -
         )
     if meeting.notes == text:
         return meeting
+    keep_first_copy(meeting)  # made in bulk: the history's "before" for this first edit
     meeting.notes = text
     meeting.notes_version += 1
     meeting.notes_updated_by = by
     meeting.notes_updated_at = timezone.now()
-    meeting.save(update_fields=["notes", "notes_version", "notes_updated_by", "notes_updated_at"])
+    fields = ["notes", "notes_version", "notes_updated_by", "notes_updated_at"]
+    save_fields(meeting, fields, by=by)
     return meeting
 
 

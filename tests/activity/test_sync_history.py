@@ -13,6 +13,7 @@ from django.utils.html import strip_tags
 from roleplan.activity.models import (
     HistoricalActionItem,
     HistoricalDecision,
+    HistoricalSyncMeeting,
     HistoricalSyncSeries,
     HistoricalTopic,
 )
@@ -138,13 +139,14 @@ def test_only_those_who_may_read_the_sync_read_its_history(
         history_url("topic", topic.pk),
         history_url("action-item", item.pk),
         history_url("decision", decision.pk),
+        history_url("sync-notes", meeting.pk),
     ]
     for url in addresses:
         for reader in (owner, editor, staff):
             assert client_for(reader).get(url).status_code == 200, (url, reader)
         for stranger in (viewer, outsider):  # a stakeholder of the product, and no one
             assert client_for(stranger).get(url).status_code == 404, (url, stranger)
-    for kind in ("sync-series", "meeting", "topic", "action-item", "decision"):
+    for kind in ("sync-series", "meeting", "topic", "action-item", "decision", "sync-notes"):
         assert client_for(staff).get(history_url(kind, 999999)).status_code == 404
 
 
@@ -167,3 +169,44 @@ def test_a_meetings_history_costs_the_same_queries_at_3_and_30_rows(
     with django_assert_max_num_queries(10):
         page_text(client.get(history_url("sync-series", world.series.pk)))
     assert SyncSeries.objects.filter(pk=world.series.pk).exists()
+
+
+def test_the_shared_notes_keep_who_wrote_what_over_what(world, owner, editor):
+    """A meeting is made in bulk with no history copy: the first save of its notes keeps one of
+    the notes as they were, so even that first edit says what it changed from."""
+    meeting = world.meeting
+    before = meeting.notes
+    url = reverse("alignment:notes", args=[meeting.pk])
+    first = client_for(owner).post(
+        url, {"text": "Freeze from 20 November.", "version": meeting.notes_version}, **HX
+    )
+    assert first.status_code == 200
+    meeting.refresh_from_db()
+    second = client_for(editor).post(
+        url,
+        {"text": "Freeze from 20 November. IPs warmed by 1 Nov.", "version": meeting.notes_version},
+        **HX,
+    )
+    assert second.status_code == 200
+    copies = list(HistoricalSyncMeeting.objects.filter(id=meeting.pk).order_by("history_id"))
+    assert [(c.history_type, c.history_user, c.notes) for c in copies] == [
+        ("+", None, before),
+        ("~", owner, "Freeze from 20 November."),
+        ("~", editor, "Freeze from 20 November. IPs warmed by 1 Nov."),
+    ]
+    text = page_text(client_for(owner).get(history_url("meeting", meeting.pk)))
+    assert f"{display_name(editor)} changed the shared notes" in text
+    assert "Freeze from 20 November. → to Freeze from 20 November. IPs warmed by 1 Nov." in text
+    # A meeting moved with its series is the agenda's business, not a change of the notes.
+    series = world.series
+    services.series_update(
+        series_id=series.pk,
+        expected_version=series.version,
+        weekday=(series.weekday + 1) % 7,
+        time=series.time,
+        time_zone=series.time_zone,
+        duration_minutes=series.duration_minutes,
+        paused=False,
+        by=owner,
+    )
+    assert HistoricalSyncMeeting.objects.filter(id=meeting.pk).count() == 3

@@ -92,7 +92,7 @@ MEETING_ROWS = {"topic": Topic, "action-item": ActionItem, "decision": Decision}
 
 
 def _find_sync(user, kind: str, pk: int) -> dict:
-    if kind == history.MEETING:
+    if kind in {history.MEETING, "sync-notes"}:
         meeting = get_meeting_for_view(user, pk)
         return {
             "title": str(meeting),
@@ -114,7 +114,7 @@ def _find_sync(user, kind: str, pk: int) -> dict:
 def _find(request: HttpRequest, kind: str, pk: int) -> dict:
     """What the history page names of the object, once its app says the person may see it."""
     user = request.user
-    if kind in {"sync-series", history.MEETING, *MEETING_ROWS}:
+    if kind in {"sync-series", "sync-notes", history.MEETING, *MEETING_ROWS}:
         return _find_sync(user, kind, pk)
     if kind == "asset":
         asset = Asset.objects.filter(pk=pk).first()
