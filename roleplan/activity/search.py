@@ -6,7 +6,8 @@ the person may see. THE one place where PostgreSQL and SQLite differ, on purpose
   whose document lies in its own row has a GIN index on exactly that expression (created by
   migration 0002 through `create_indexes`), so matching reads the index; rank is ts_rank.
   Products and weekly syncs take their title from another table (the asset's name, the
-  project's): their few rows are matched without an index.
+  product manager's): their few rows are matched without an index; a sync is also found by
+  the name of a project its pair shares.
 - SQLite (make run): every word must appear (icontains) in the title or a text; rank is
   whether the title has them all. The same results for plain words, without stemming.
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -30,11 +31,23 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
-from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 
 from roleplan.activity.models import Comment
 from roleplan.activity.targets import COMMENTABLE, TARGETS, Target, signed_in
+from roleplan.alignment.models import shared_projects
 from roleplan.ownership.models import AssetKind
 from roleplan.people import display_name
 
@@ -55,6 +68,8 @@ class Source:
     title: str | None
     texts: tuple[str, ...] = ()
     where: Q = Q()
+    # Matches found another way as well: (query, terms) -> a condition on the kind's rows.
+    also: Callable[[str, list[str]], Q] | None = None
 
     @property
     def indexed(self) -> bool:
@@ -95,7 +110,12 @@ SOURCES: list[Source] = [
     Source(TARGETS["project-risk"], "title", ("mitigation",)),
     Source(TARGETS["change"], "title", ("description", "why", "value")),
     Source(TARGETS["change-decision"], None, ("rationale",)),
-    Source(TARGETS["sync"], "product_manager__last_name"),  # a pair's sync (issue 16)
+    # A pair's sync (issue 16): by its product manager's name, or a project the two share.
+    Source(
+        TARGETS["sync"],
+        "product_manager__last_name",
+        also=lambda query, terms: _sync_by_projects(query, terms),
+    ),
     Source(TARGETS["meeting"], None, ("notes",)),
     Source(TARGETS["action-item"], "text"),
     Source(TARGETS["sync-decision"], "text"),
@@ -137,6 +157,16 @@ def _every_term(fields: Iterable[str], terms: list[str]) -> Q:
     return condition
 
 
+def _sync_by_projects(query: str, terms: list[str]) -> Q:
+    """Series whose pair shares an active project whose name matches."""
+    projects = shared_projects(OuterRef("product_manager"), OuterRef("project_manager"))
+    if on_postgresql():
+        search = SearchQuery(query, search_type="websearch", config=CONFIG)
+        named = projects.annotate(name_document=SearchVector("name", config=CONFIG))
+        return Q(Exists(named.filter(name_document=search)))
+    return Q(Exists(projects.filter(_every_term(["name"], terms))))
+
+
 def _hits(
     queryset: QuerySet,
     slug: str,
@@ -145,11 +175,14 @@ def _hits(
     vector: SearchVector,
     query: str,
     terms: list[str],
+    also: Q | None = None,
 ) -> QuerySet:
-    """One kind's SELECT of the UNION: (kind, id, rank, title match) of its matches."""
+    """One kind's SELECT of the UNION: (kind, id, rank, title match) of its matches (`also`:
+    rows matched another way too)."""
     if on_postgresql():
         search = SearchQuery(query, search_type="websearch", config=CONFIG)
-        matched = queryset.annotate(document=vector).filter(document=search)
+        found = Q(document=search) if also is None else Q(document=search) | also
+        matched = queryset.annotate(document=vector).filter(found)
         rank = SearchRank(F("document"), search)
         if title:
             matched = matched.annotate(title_document=SearchVector(title, config=CONFIG))
@@ -157,7 +190,8 @@ def _hits(
         else:
             title_hit = Value(0)
     else:
-        matched = queryset.filter(_every_term(fields, terms))
+        found = _every_term(fields, terms)
+        matched = queryset.filter(found if also is None else found | also)
         title_hit = (
             Case(When(_every_term([title], terms), then=Value(1)), default=Value(0))
             if title
@@ -200,6 +234,7 @@ def hit_queries(user: User, query: str) -> list[QuerySet]:
             source.vector(),
             query,
             terms,
+            source.also(query, terms) if source.also else None,
         )
         for source in SOURCES
     ]

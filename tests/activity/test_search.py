@@ -24,8 +24,9 @@ def found(user, query: str) -> list[tuple[str, str]]:
 
 def test_the_product_manager_finds_the_product_the_project_and_its_sync(world, owner):
     kinds = {kind for kind, _ in found(owner, "Black Friday")}
-    assert {"product", "project"} <= kinds
+    assert {"product", "project", "sync"} <= kinds  # the sync: by the project its pair shares
     assert "sync" in {kind for kind, _ in found(owner, world.series.product_manager.last_name)}
+    assert "sync" not in {kind for kind, _ in found(owner, "Nothing shared by them")}
 
 
 def test_the_project_manager_finds_the_meetings_notes(world, editor):
