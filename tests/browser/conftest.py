@@ -24,7 +24,12 @@ FLAGS = [
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # make test runs the live server under coverage on a busy machine: an htmx answer can take
+    # longer than Playwright's 5 s default without anything being wrong. Waits end as soon as
+    # the page is right, so a longer bound costs nothing when it passes.
+    expect.set_options(timeout=15_000)
 
     chromium = shutil.which("chromium")
     if not chromium:

@@ -193,7 +193,9 @@ def test_the_tables_row_editor_saves_and_the_row_takes_its_new_place(open_browse
     field = page.locator(f"#item{cart.pk}-reach")
     expect(page.locator(f"#item{cart.pk}-title")).to_be_focused()
     field.fill("9000")
-    field.press("Enter")
+    with page.expect_response(lambda r: "/edit/" in r.url and r.request.method == "POST") as saved:
+        field.press("Enter")
+    assert saved.value.status == 200
 
     expect(rows.first).to_contain_text("Abandoned carts")
     expect(rows.first.locator('[data-score="rice"]')).to_have_text("7,200")
