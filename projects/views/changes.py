@@ -166,7 +166,11 @@ def change_context(
         .prefetch_related("descopes", "item_effects__item__product__asset")
         .order_by("label")
     )
-    decided_option = change.decision.option if hasattr(change, "decision") else None
+    decision = getattr(change, "decision", None)
+    # The decided option is one of the options read above, with their effects prefetched.
+    decided_option = (
+        next((o for o in options if o.pk == decision.option_id), None) if decision else None
+    )
     # Each option's impact from where the project stood when it was decided (the baseline the
     # decision moved from), or from where it stands now while the request is open.
     deadline, budget = project.deadline, project.budget
@@ -186,7 +190,6 @@ def change_context(
             roadmap_items=roadmap_items_of(project),
             initial=[{"item": change.roadmap_item_id}] if change.roadmap_item_id else [],
         )
-    decision = getattr(change, "decision", None)
     return {
         "project": project,
         "access": access,
@@ -195,7 +198,10 @@ def change_context(
         "decided_option": decided_option,
         "decision": decision,
         "then": {"deadline": deadline, "budget": budget},
-        "decision_costs": list(decision.cost_lines.only("id", "description", "planned"))
+        # decision_id too: the related manager reads it on each row it hands back.
+        "decision_costs": list(
+            decision.cost_lines.only("id", "decision_id", "description", "planned")
+        )
         if decided_option
         else [],
         "can_add_options": can_add_options,

@@ -80,7 +80,9 @@ def find_objects(product_slug: str, project_slug: str) -> Objects:
         milestone_id=first(project.milestones.all()),
         cost_id=first(project.cost_lines.all()),
         project_risk_id=first(project.risks.all()),
-        change_number=first(project.change_requests.all(), "number"),
+        # an open request: the page the two managers work on (options, the decision form)
+        change_number=first(project.change_requests.open(), "number")
+        or first(project.change_requests.all(), "number"),
         meeting_id=meeting[0] if meeting else None,
         series_id=meeting[1] if meeting else None,
         # one item per load-generator connection for the in-place edit, four others for drags

@@ -46,6 +46,7 @@ from projects.models import (
     CostLine,
     Deliverable,
     DeliverableStatus,
+    ItemEffect,
     Milestone,
     MilestoneDependency,
     Moscow,
@@ -424,9 +425,10 @@ def create_project(
             ["Apple Pay at launch", "Saved baskets across devices", "Invoice payment for B2B"]
         )
     ]
-    for title, days, amount in [
-        ("Keep the plan, put it in the next release", 0, "0"),
-        ("Add a team for six weeks and move the deadline", 21, "60000"),
+    # Each option says what it does to the request's roadmap item, as the demo's do.
+    for title, days, amount, effect, horizon in [
+        ("Keep the plan, put it in the next release", 0, "0", ItemEffect.DEFER, Horizon.NEXT),
+        ("Add a team for six weeks and move the deadline", 21, "60000", ItemEffect.BRING_IN, ""),
     ]:
         project_services.change_option_create(
             request_id=requests[0].pk,
@@ -434,6 +436,7 @@ def create_project(
             title=title,
             deadline_days=days,
             budget_amount=Decimal(amount),
+            items=[project_services.OptionItem(item=items[0], effect=effect, horizon=horizon)],
         )
     return project
 

@@ -210,6 +210,23 @@ def test_change_request_page_is_constant(
         client.get(reverse("projects:change", args=[large.slug, 1]))
 
 
+def test_a_decided_request_reads_its_options_and_cost_lines_once(client, two_sizes, product_owner):
+    """The decided option is taken from the options already read (its effects prefetched),
+    and the cost lines the decision added are read with the column their manager checks."""
+    _, large = two_sizes
+    decided = large.change_requests.get(number=2)
+    assert decided.decision.cost_lines.exists()
+    client.force_login(product_owner)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("projects:change", args=[large.slug, 2]))
+    assert response.status_code == 200
+    assert "Option A accepted" in response.content.decode()
+    sql = [q["sql"] for q in queries]
+    for table in ("projects_changeoptionitem", "projects_costline", "projects_changeoption"):
+        reads = [s for s in sql if s.startswith("SELECT") and f'FROM "{table}"' in s]
+        assert len(reads) == 1, (table, reads)
+
+
 @pytest.mark.parametrize("path", ["projects:index", "dashboard"])
 def test_project_list_and_dashboard_are_constant(client, manager, django_assert_num_queries, path):
     client.force_login(manager)
