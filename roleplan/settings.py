@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, found by the project's engine (FORM_RENDERER)
     "django_htmx",
     "template_partials",
     "csp",
@@ -101,6 +102,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "roleplan.urls"
+# Widgets render through the project's template engine, so templates/django/forms/widgets/
+# can draw a select's options and a checkbox list's boxes in one loop instead of three
+# includes per option (a change request's option form lists every deliverable and item).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "roleplan.wsgi.application"
 
 TEMPLATES = [
