@@ -308,3 +308,20 @@ def test_the_item_edits_read_refuses_who_may_not_edit_and_unknown_items(world, v
     for args in [(slug, item.pk + 1000), ("no-such-product", item.pk), (other.slug, item.pk)]:
         with pytest.raises(Http404):
             access.get_item_for_edit(owner, *args)
+
+
+def test_only_active_signed_in_planners_and_staff_may_plan(db, viewer):
+    from django.contrib.auth.models import AnonymousUser
+
+    from products.access import can_plan
+    from tests.factories import UserFactory
+
+    planner = make_planner(UserFactory(username="planner"))
+    planner = type(planner).objects.get(pk=planner.pk)  # permissions are cached per object
+    assert can_plan(planner)
+    assert not can_plan(viewer)
+    assert not can_plan(AnonymousUser())
+    planner.is_active = False
+    assert not can_plan(planner)
+    viewer.is_staff = True
+    assert can_plan(viewer)
