@@ -52,6 +52,25 @@ class BrowserSession:
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.on("console", self.on_console)
+        # What the page asked and was answered, printed when a test fails (pytest shows a
+        # passing test's output to nobody): a flaky wait says which answer it waited for.
+        self.exchanges: list[str] = []
+        self.page.on("response", self.on_response)
+
+    def on_response(self, response) -> None:
+        request = response.request
+        if request.resource_type not in {"document", "fetch", "xhr"}:
+            return
+        sent = ""
+        if request.method == "POST":
+            body = request.post_data or ""
+            sent = " " + body.replace(self.csrf_noise(body), "")[:300]
+        self.exchanges.append(f"{request.method} {request.url} -> {response.status}{sent}")
+
+    @staticmethod
+    def csrf_noise(body: str) -> str:
+        start = body.find("csrfmiddlewaretoken=")
+        return body[start : body.find("&", start) + 1] if start >= 0 else "\0"
 
     # Chromium logs every 4xx response as a console error. 409 (stale edit) and 422 (form
     # errors) are answers htmx swaps on purpose; anything else is a real error.
@@ -86,6 +105,8 @@ def open_browser(browser, live_server, transactional_db):
         return session
 
     yield factory
+    for n, s in enumerate(sessions):
+        print(f"browser {n}:", *s.exchanges, sep="\n  ")
     errors = [e for s in sessions for e in s.errors]
     for s in sessions:
         s.context.close()

@@ -39,8 +39,11 @@ def test_the_editor_opens_in_place_saves_and_swaps_only_that_card(open_browser, 
     title = page.locator(f"#item{cart.pk}-title")
     expect(title).to_be_focused()
     page.locator(f"#item{cart.pk}-reach").fill("9000")
+    expect(page.locator(f"#item{cart.pk}-reach")).to_have_value("9000")
     with page.expect_response(lambda r: "/edit/" in r.url) as answered:
         page.get_by_role("button", name="Save").click()
+    assert f"item{cart.pk}-reach=9000" in answered.value.request.post_data
+    assert answered.value.status == 200
     assert len(answered.value.body()) < 3_000  # one card, not the board
 
     expect(card.locator('[data-score="rice"]')).to_have_text("7,200")
@@ -59,6 +62,41 @@ def test_the_editor_opens_in_place_saves_and_swaps_only_that_card(open_browser, 
     assert RoadmapItem.objects.get(pk=cart.pk).reach == 9000
 
 
+def test_the_editor_is_ready_and_focused_the_moment_it_shows(open_browser, live_server):
+    """htmx binds new content and focuses its [autofocus] field when it settles; settling in the
+    same moment as the swap (defaultSettleDelay 0) leaves no instant in which the editor shows
+    but a click or keystroke goes astray: typed into a field, then sent to the title when the
+    focus moved, or an Enter submitted as a plain form."""
+    owner = UserFactory(username="priya")
+    product = make_product(owner=owner, name="Email platform", slug="email")
+    item = make_item(product, title="Abandoned carts", reach=100)
+    page = open_browser().login("priya", PASSWORD)
+    page.goto(roadmap(live_server, product))
+    # Noted in the first moment the editor's reach field is in the page (a microtask after the
+    # swap's own task): which element has the focus then.
+    page.evaluate(
+        """id => {
+          new MutationObserver((records, observer) => {
+            if (!document.getElementById(id)) return;
+            const focused = document.activeElement ? document.activeElement.id : "";
+            document.body.dataset.focusWhenShown = focused || "(none)";
+            observer.disconnect();
+          }).observe(document.body, { childList: true, subtree: true });
+        }""",
+        f"item{item.pk}-reach",
+    )
+    page.get_by_role("link", name="Edit Abandoned carts").click()
+    expect(page.locator("body")).to_have_attribute("data-focus-when-shown", f"item{item.pk}-title")
+
+    # A person already in another field keeps it (roadmap.js takes the focus only once).
+    reach = page.locator(f"#item{item.pk}-reach")
+    reach.click()
+    page.keyboard.type("5")
+    expect(reach).to_be_focused()
+    expect(reach).to_have_value("1005")
+    expect(page.locator(f"#item{item.pk}-title")).to_have_value("Abandoned carts")
+
+
 def test_a_stale_edit_shows_the_conflict_to_the_second_editor(open_browser, live_server):
     owner = UserFactory(username="priya", first_name="Priya", last_name="Patel")
     editor = UserFactory(username="dana", first_name="Dana", last_name="Kim")
@@ -73,7 +111,11 @@ def test_a_stale_edit_shows_the_conflict_to_the_second_editor(open_browser, live
         expect(page.locator(f"#item{item.pk}-reach")).to_be_visible()
 
     dana.locator(f"#item{item.pk}-reach").fill("2000")
-    dana.locator(f"#item{item.pk}-reach").press("Enter")
+    expect(dana.locator(f"#item{item.pk}-reach")).to_have_value("2000")
+    with dana.expect_response(lambda r: "/edit/" in r.url) as saved:
+        dana.locator(f"#item{item.pk}-reach").press("Enter")
+    assert f"item{item.pk}-reach=2000" in saved.value.request.post_data
+    assert saved.value.status == 200
     expect(dana.locator(f"#item-{item.pk}")).to_contain_text("2,000")
 
     priya.locator(f"#item{item.pk}-reach").fill("3000")
@@ -193,8 +235,10 @@ def test_the_tables_row_editor_saves_and_the_row_takes_its_new_place(open_browse
     field = page.locator(f"#item{cart.pk}-reach")
     expect(page.locator(f"#item{cart.pk}-title")).to_be_focused()
     field.fill("9000")
+    expect(field).to_have_value("9000")
     with page.expect_response(lambda r: "/edit/" in r.url and r.request.method == "POST") as saved:
         field.press("Enter")
+    assert f"item{cart.pk}-reach=9000" in saved.value.request.post_data
     assert saved.value.status == 200
 
     expect(rows.first).to_contain_text("Abandoned carts")
