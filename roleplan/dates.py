@@ -27,7 +27,7 @@ from django.db.models import Model, Q
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2200, 12, 31)
 OUT_OF_RANGE = "Give a date between 1 Jan 1900 and 31 Dec 2200."
-# The date picker's range (<input type="date" min max>), for widgets declared by hand.
+# The date picker's range: the min and max attributes of a date input declared by hand.
 PICKER_RANGE = {"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}
 
 

@@ -131,7 +131,9 @@ COMMENT_TEXTS = ("body",)
 
 
 def on_postgresql(conn=connection) -> bool:
-    # The one switch between the two databases (see the module's docstring).
+    # The one switch between the two databases (see the module's docstring): the ORM's full-text
+    # search (SearchVector, SearchQuery, SearchRank over GIN indexes) exists only on PostgreSQL;
+    # SQLite gets the plain word match the ORM can say on both.
     return conn.vendor == "postgresql"
 
 

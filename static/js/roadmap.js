@@ -67,16 +67,8 @@
   });
 
   document.addEventListener("htmx:afterSettle", function () {
-    var editor = document.querySelector(".item-editor [autofocus]");
-    if (editor && !editor.dataset.focused) {
-      // An editor that just came in: its first field takes the focus, unless the person is
-      // already in one of its fields (htmx focuses [autofocus] at the swap; settling comes
-      // later, and taking the focus back then sent what they typed into the title).
-      editor.dataset.focused = "1";
-      if (!editor.closest(".item-editor").contains(document.activeElement)) editor.focus();
-      pendingFocus = null;
-      return;
-    }
+    // An editor that just came in has its first field focused by htmx itself ([autofocus], as
+    // it settles, in the swap's moment: base.html's defaultSettleDelay 0); it keeps the focus.
     if (!pendingFocus) return;
     var wanted = pendingFocus;
     pendingFocus = null;

@@ -8,9 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
+from products.access import can_plan
 from products.models import Kpi, KpiMeasurement, Product, ProductRisk, RoadmapItem
+from tests.factories import UserFactory
 from tests.products.factories import RiskFactory, card_data, make_item, make_planner, make_product
 
 
@@ -311,11 +314,6 @@ def test_the_item_edits_read_refuses_who_may_not_edit_and_unknown_items(world, v
 
 
 def test_only_active_signed_in_planners_and_staff_may_plan(db, viewer):
-    from django.contrib.auth.models import AnonymousUser
-
-    from products.access import can_plan
-    from tests.factories import UserFactory
-
     planner = make_planner(UserFactory(username="planner"))
     planner = type(planner).objects.get(pk=planner.pk)  # permissions are cached per object
     assert can_plan(planner)
