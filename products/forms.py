@@ -11,7 +11,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models.functions import Lower
-from django.utils.text import slugify
 
 from products import roadmap_csv, spreadsheets
 from products.models import (
@@ -131,16 +130,13 @@ class ProductCreateForm(forms.ModelForm):
             raise forms.ValidationError(PRODUCT_NAME.message)
         return name
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if "name" in data and not data.get("slug"):
-            data["slug"] = slugify(data["name"])[:220]
-            if not data["slug"]:
-                self.add_error("slug", "Give the product an address of letters and digits.")
-        slug = data.get("slug")
+    def clean_slug(self) -> str:
+        """A chosen address must be free; left empty, the service makes the next free one from
+        the name (roleplan.uniqueness), so a name is only ever refused for the name."""
+        slug = self.cleaned_data["slug"]
         if slug and Asset.objects.filter(slug=slug).exists():
-            self.add_error("slug", f"The address “{slug}” is taken; choose another.")
-        return data
+            raise forms.ValidationError(f"The address “{slug}” is taken; choose another.")
+        return slug
 
     def service_kwargs(self) -> dict:
         return {

@@ -54,6 +54,7 @@ from products.models import (
 from products.spreadsheets import Table, parse
 from roleplan.events import Event, announce
 from roleplan.ownership.models import Asset, AssetKind, Handover
+from roleplan.ownership.services import asset_insert
 from roleplan.uniqueness import Unique, unique_or_error
 from roleplan.versioning import StaleEdit, differences, lock_for_edit, save_edit
 
@@ -95,17 +96,18 @@ ITEM_FIELDS = [
 def product_create(
     *,
     name: str,
-    slug: str,
     owner: User,
     by: User,
     kind: str,
     stage: str,
+    slug: str = "",
     description: str = "",
     **texts: str,
 ) -> Product:
     """Register the product's asset with its first handover row, then the product itself. A
-    name or address taken meanwhile (two people registering one product at once) is refused
-    next to its field, as when it was taken long ago (roleplan.uniqueness)."""
+    name or a chosen address taken meanwhile (two people registering one product at once) is
+    refused next to its field, as when it was taken long ago; with no address chosen, it is
+    made from the name like every asset's (roleplan.uniqueness)."""
     asset = Asset(
         kind=AssetKind.PRODUCT,
         name=name,
@@ -114,12 +116,15 @@ def product_create(
         description=description,
         confirmed_at=timezone.now() if owner == by else None,
     )
-    with unique_or_error(
-        asset,
-        PRODUCT_NAME,
-        Unique("slug", "slug", f"The address “{slug}” is taken; choose another."),
-    ):
-        asset.save(force_insert=True)
+    if slug:
+        with unique_or_error(
+            asset,
+            PRODUCT_NAME,
+            Unique("slug", "slug", f"The address “{slug}” is taken; choose another."),
+        ):
+            asset.save(force_insert=True)
+    else:
+        asset_insert(asset, PRODUCT_NAME)
     Handover.objects.create(
         asset=asset, from_owner=None, to_owner=owner, by=by, reason="Registered"
     )

@@ -62,11 +62,11 @@ def name_rule(kind: str, name: str) -> Unique:
     )
 
 
-def asset_insert(asset: Asset) -> None:
+def asset_insert(asset: Asset, name: Unique | None = None) -> None:
     """Save a new asset under an address made from its name: a name taken meanwhile is a field
-    error (roleplan.uniqueness), an address taken meanwhile gives the next free one. Products
-    register their asset through it too."""
-    with unique_or_error(asset, name_rule(asset.kind, asset.name)):
+    error (roleplan.uniqueness; `name` words it, as products do), an address taken meanwhile
+    gives the next free one. Products register their asset through it too."""
+    with unique_or_error(asset, name or name_rule(asset.kind, asset.name)):
         save_with_free_slug(asset, asset.name, fallback=asset.kind, reserved=RESERVED_SLUGS)
 
 

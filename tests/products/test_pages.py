@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.urls import reverse
 
 from products.models import Kpi, KpiMeasurement, Product, ProductRisk
+from roleplan.ownership.models import AssetKind
+from tests.factories import AssetFactory
 from tests.products.factories import RiskFactory, make_planner, make_product
 
 NBSP = "\u00a0"
@@ -46,6 +48,22 @@ def test_registering_a_product_with_a_taken_address_says_so(client, product, vie
     )
     assert response.status_code == 422
     assert "The address “email” is taken" in response.content.decode()
+
+
+def test_an_address_made_from_the_name_takes_the_next_free_one(client, viewer):
+    """The address is not the person's choice unless they type one: a system asset already
+    called "Loyalty app" leaves the product its name and gives it loyalty-app-2 (the form
+    used to refuse it for the address alone, and a race could then report the address instead
+    of the name taken meanwhile)."""
+    AssetFactory(kind=AssetKind.SYSTEM, name="Loyalty app", slug="loyalty-app")
+    client.force_login(make_planner(viewer))
+    form = {"name": "Loyalty app", "owner": viewer.pk, "kind": "customer_app", "stage": "ideation"}
+    response = client.post(reverse("products:create"), form)
+    assert response.status_code == 302
+    assert Product.objects.get(asset__name="Loyalty app").slug == "loyalty-app-2"
+    for name, slug in [("New", "new-product"), ("日本", "product")]:  # reserved, and no letters
+        client.post(reverse("products:create"), {**form, "name": name})
+        assert Product.objects.get(asset__name=name).slug == slug
 
 
 def test_markdown_is_rendered_and_sanitised(client, owner):
