@@ -145,6 +145,14 @@ def posted_items(request: HttpRequest, project: Project, roadmap_items=None):
     return option_item_formset(request.POST, roadmap_items=roadmap_items)
 
 
+def new_item_forms(change: ChangeRequest, project: Project):
+    """Blank roadmap-item rows for a new option, the first on the request's own item."""
+    return option_item_formset(
+        roadmap_items=roadmap_items_of(project),
+        initial=[{"item": change.roadmap_item_id}] if change.roadmap_item_id else [],
+    )
+
+
 def saved_items(option: ChangeOption) -> list[dict]:
     return [
         {"item": e.item_id, "effect": e.effect, "horizon": e.horizon, "adds": e.adds}
@@ -181,15 +189,10 @@ def change_context(
     for option in options:
         option.new_deadline = deadline + timedelta(days=option.deadline_days)
         option.new_budget = budget + option.budget_amount
+    # The option form lists the scope and the roadmap (a select of every deliverable and item):
+    # it is drawn here only when a post of it came back with errors; otherwise the page offers
+    # it, and its own URL answers htmx with the form in place (or a page of its own).
     can_add_options = access.can_edit and change.is_open
-    if can_add_options and option_form is None:
-        # The form lists the scope and the roadmap: read only for those who may add an option.
-        option_form = ChangeOptionForm(deliverables=in_scope(project), creating=True)
-    if can_add_options and item_forms is None:
-        item_forms = option_item_formset(
-            roadmap_items=roadmap_items_of(project),
-            initial=[{"item": change.roadmap_item_id}] if change.roadmap_item_id else [],
-        )
     return {
         "project": project,
         "access": access,
@@ -228,7 +231,20 @@ def option_add(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     )
     url = reverse("projects:change", args=[slug, number])
     if request.method == "GET":
-        return redirect(url + "#add-option")
+        if not change.is_open:
+            messages.info(request, f"{change.code} is closed: it takes no more options.")
+            return redirect(url)
+        form = ChangeOptionForm(deliverables=in_scope(access.project), creating=True)
+        form.fields["title"].widget.attrs["autofocus"] = True  # asked for: typing starts there
+        context = {
+            "project": access.project,
+            "change": change,
+            "option_form": form,
+            "item_forms": new_item_forms(change, access.project),
+        }
+        if request.htmx:
+            return render(request, "projects/_option_add_form.html", context)
+        return render(request, "projects/option_add.html", {**context, "back_url": url})
     form = ChangeOptionForm(request.POST, deliverables=in_scope(access.project), creating=True)
     item_forms = posted_items(request, access.project)
     if form.is_valid() and (item_forms is None or item_forms.is_valid()):
@@ -246,6 +262,8 @@ def option_add(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         else:
             messages.success(request, f"Option {option.label} added.")
             return redirect(url + "#options")
+    if item_forms is None:  # a client that sent no item rows: the page shows blank ones
+        item_forms = new_item_forms(change, access.project)
     context = change_context(access, change, option_form=form, item_forms=item_forms)
     return render(request, "projects/change.html", context, status=422)
 

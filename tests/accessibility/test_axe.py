@@ -21,10 +21,13 @@ BLOCKING = ("critical", "serious")
 ROLES = ("stella.staff", "product.manager", "project.manager", "stakeholder")
 
 
-# Pages a role is not shown: the KPI form is for the product's editors, a sync for its two people.
+# Pages a role is not shown: the KPI form is for the product's editors, a new option for the
+# project's, a sync for its two people.
 NOT_SHOWN = {
+    "stella.staff": {"new option"},
+    "product.manager": {"new option"},
     "project.manager": {"KPI form"},
-    "stakeholder": {"KPI form", "sync meeting"},
+    "stakeholder": {"KPI form", "sync meeting", "new option"},
 }
 
 
@@ -52,6 +55,9 @@ def pages(demo: Demo, role: str) -> dict[str, str]:
         "changes": reverse("projects:changes", kwargs=project),
         "change request": reverse(
             "projects:change", kwargs={**project, "number": demo.change.number}
+        ),
+        "new option": reverse(
+            "projects:option_add", kwargs={**project, "number": demo.change.number}
         ),
         "risks": reverse("projects:risks", kwargs=project),
         "sync list": reverse("alignment:index"),

@@ -81,7 +81,9 @@ def test_approval_then_a_decision_brings_xyz_onto_the_roadmap_with_its_cost(open
 
     # The project manager answers: more budget and two more weeks, XYZ brought in.
     pm.goto(base + change_url)
+    pm.get_by_role("link", name="Add an option…").click()  # the form loads when asked for
     form = pm.locator("#add-option form")
+    expect(form.get_by_label("Title")).to_be_focused()
     form.get_by_label("Title").fill("Add budget and move the deadline")
     form.get_by_label("Deadline impact (days)").fill("14")
     form.get_by_label("Budget impact").fill("8000")
@@ -138,11 +140,15 @@ def test_project_manager_adds_options_and_product_manager_decides(open_browser):
     pm = open_browser().login("marco", PASSWORD)
     pm.goto(pm.url.rstrip("/") + change_url)
     expect(pm.get_by_role("heading", name="No options yet")).to_be_visible()
+    pm.get_by_role("link", name="Add an option…").click()  # the form loads when asked for
     form = pm.locator("#add-option form")
+    expect(form.get_by_label("Title")).to_be_focused()
     form.get_by_label("Title").fill("Keep ABC, backlog XYZ")
     form.get_by_role("button", name="Add option").click()
     expect(pm.locator("#option-A")).to_contain_text("Keep ABC, backlog XYZ")
+    pm.get_by_role("link", name="Add an option…").click()  # the form loads when asked for
     form = pm.locator("#add-option form")
+    expect(form.get_by_label("Title")).to_be_focused()
     form.get_by_label("Title").fill("Add budget and move the deadline")
     form.get_by_label("Deadline impact (days)").fill("14")
     form.get_by_label("Budget impact").fill("20000")

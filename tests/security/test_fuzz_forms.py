@@ -121,7 +121,7 @@ SPECS = [
     FormSpec("project-risk-add", "project.manager", "projects:risks", "projects:risk_add", ()),
     FormSpec("project-risk-edit", "project.manager", "projects:risk_edit", None, ()),
     FormSpec("change-request", "product.manager", "projects:change_new", None, ()),
-    FormSpec("option-add", "project.manager", "projects:change", "projects:option_add", ()),
+    FormSpec("option-add", "project.manager", "projects:option_add", None, ("projects:change",)),
     FormSpec("option-edit", "project.manager", "projects:option_edit", None, ("projects:change",)),
     FormSpec("sync-notes", "product.manager", "alignment:meeting", "alignment:notes", ()),
     FormSpec(
