@@ -280,14 +280,17 @@ def test_the_option_form_saves_item_effects_and_the_decision_page_says_what_move
     url = reverse("projects:change", args=[project.slug, request_for_xyz.number])
     client.force_login(manager)
     page = client.get(url).content.decode()  # the form, with its long selects, when asked for
-    assert "Add an option…" in page and "Roadmap items this option touches" not in page
+    assert "Add an option…" in page
+    assert "Roadmap items this option touches" not in page
     add_url = reverse("projects:option_add", args=[project.slug, request_for_xyz.number])
     in_place = client.get(add_url, headers={"HX-Request": "true"}).content.decode()
-    assert "Roadmap items this option touches" in in_place and "<html" not in in_place
+    assert "Roadmap items this option touches" in in_place
+    assert "<html" not in in_place
     assert f'<option value="{xyz.pk}" selected>' in in_place  # rows start at the request's item
     assert "autofocus" in in_place
     own_page = client.get(add_url).content.decode()  # without JavaScript: a page of its own
-    assert "<h1>Add an option</h1>" in own_page and "Roadmap items this option touches" in own_page
+    assert "<h1>Add an option</h1>" in own_page
+    assert "Roadmap items this option touches" in own_page
     data = {
         "title": "Add budget and move the deadline",
         "deadline_days": "14",
