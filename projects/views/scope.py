@@ -218,12 +218,9 @@ def scope_context(access: ProjectAccess, params: QueryDict | dict, **forms) -> d
         "against": overview.scope_against_baseline(project, counts["in_scope"]),
         "progress": progress[:PROGRESS_SHOWN],
         "more_progress": len(progress) - min(len(progress), PROGRESS_SHOWN),
-        "deliverable_form": forms.get("deliverable_form")
-        or (
-            DeliverableForm(roadmap_items=roadmap_items_of(project), creating=True)
-            if access.can_edit
-            else None
-        ),
+        # The add form (a select of the roadmap's items) loads when it is opened; it is drawn
+        # here only to show a post's errors.
+        "deliverable_form": forms.get("deliverable_form"),
         "scope_notice": forms.get("scope_notice"),
     }
 
@@ -258,9 +255,14 @@ def deliverable_add(request: HttpRequest, slug: str) -> HttpResponse:
     kwargs = {"roadmap_items": roadmap_items_of(access.project), "creating": True}
     page = item_page(access, "deliverable", None)
     if request.method == "GET":
-        return render(
-            request, "projects/item_form.html", {**page, "form": DeliverableForm(**kwargs)}
-        )
+        form = DeliverableForm(**kwargs)
+        if request.htmx:  # opened on the scope page: the form in place, its title focused
+            form.fields["title"].widget.attrs["autofocus"] = True
+            post_url = reverse("projects:deliverable_add", args=[slug])
+            post_url += ScopeFilters.of(request.GET).query
+            context = {"form": form, "post_url": post_url}
+            return render(request, "projects/_deliverable_add_form.html", context)
+        return render(request, "projects/item_form.html", {**page, "form": form})
     form = DeliverableForm(request.POST, **kwargs)
     if form.is_valid():
         try:

@@ -134,8 +134,8 @@ def timeline_context(access: ProjectAccess, params: QueryDict | dict, **forms) -
         "today": on,
         "baseline": baseline,
         "milestones": milestones,
-        "milestone_form": forms.get("milestone_form")
-        or (MilestoneForm(milestones=milestones, creating=True) if access.can_edit else None),
+        # The add form loads when it is opened; drawn here only to show a post's errors.
+        "milestone_form": forms.get("milestone_form"),
     }
 
 
@@ -167,7 +167,14 @@ def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
     }
     page = item_page(access, "milestone", None)
     if request.method == "GET":
-        return render(request, "projects/item_form.html", {**page, "form": MilestoneForm(**kwargs)})
+        form = MilestoneForm(**kwargs)
+        if request.htmx:  # opened on the timeline: the form in place, its title focused
+            form.fields["title"].widget.attrs["autofocus"] = True
+            post_url = reverse("projects:milestone_add", args=[slug])
+            return render(
+                request, "projects/_milestone_add_form.html", {"form": form, "post_url": post_url}
+            )
+        return render(request, "projects/item_form.html", {**page, "form": form})
     form = MilestoneForm(request.POST, **kwargs)
     if form.is_valid():
         try:

@@ -203,7 +203,8 @@ def test_adding_a_deliverable_in_place_shows_on_the_scope_and_the_iron_triangle(
     page.get_by_role("link", name="Add a deliverable").click()
     page.wait_for_url(f"**/projects/{project.slug}/scope/#add-deliverable")
     expect(page.locator("#scope")).to_contain_text("the scope is unchanged since")
-    page.get_by_text("Add a deliverable").click()
+    page.get_by_text("Add a deliverable").click()  # the form loads as it opens, title focused
+    expect(page.locator("#add-deliverable").get_by_label("Title")).to_be_focused()
     form = page.locator("#scope form").last
     form.get_by_label("Title").fill("")
     form.get_by_role("button", name="Add deliverable").click()
@@ -236,3 +237,18 @@ def test_filtering_the_scope_keeps_the_address_and_marks_work_done(open_browser)
     expect(page.locator("#scope tbody tr")).to_have_count(1)
     expect(page).to_have_url(re.compile(r"/scope/\?.*status=done"))
     expect(page.locator("#scope tbody")).to_contain_text("Feature A")
+
+
+def test_adding_a_milestone_in_place_loads_its_form_when_opened(open_browser):
+    marco = UserFactory(username="marco", first_name="Marco", last_name="Rossi")
+    project = approved_project(manager=marco, name="Email replacement", slug="email-replacement")
+    page = open_browser().login("marco", PASSWORD)
+    page.goto(page.url.rstrip("/") + f"/projects/{project.slug}/timeline/")
+    expect(page.locator("#add-milestone form")).to_have_count(0)  # not drawn until asked for
+    page.get_by_text("Add a milestone").click()
+    form = page.locator("#add-milestone form")
+    expect(form.get_by_label("Title")).to_be_focused()
+    page.keyboard.type("Go live")
+    form.get_by_label("Due").fill(project.deadline.isoformat())
+    form.get_by_role("button", name="Add milestone").click()
+    expect(page.locator("#milestones table")).to_contain_text("Go live")

@@ -25,6 +25,29 @@ def test_every_inline_form_also_has_its_own_page(client, manager, project, name)
     assert 'method="post"' in response.content.decode()
 
 
+def test_the_add_forms_load_in_place_when_opened(client, manager, project):
+    """The scope page and the timeline offer their add forms (with a select of the roadmap's
+    items, or a checkbox per milestone) closed and empty; opening one asks for it (htmx), and
+    it posts back to the region with the page's filters."""
+    first = MilestoneFactory(project=project, title="Contract signed")
+    client.force_login(manager)
+    scope = client.get(reverse("projects:scope", args=[project.slug]) + "?status=blocked")
+    assert "Add a deliverable" in scope.content.decode()
+    assert 'name="roadmap_item"' not in scope.content.decode()
+    add_url = reverse("projects:deliverable_add", args=[project.slug])
+    form = client.get(add_url + "?status=blocked", **HX).content.decode()
+    assert "<html" not in form
+    assert f'hx-post="{add_url}?status=blocked"' in form
+    assert 'name="roadmap_item"' in form
+    assert "autofocus" in form
+    timeline = client.get(reverse("projects:timeline", args=[project.slug])).content.decode()
+    assert "Add a milestone" in timeline
+    assert 'name="depends_on"' not in timeline
+    form = client.get(reverse("projects:milestone_add", args=[project.slug]), **HX)
+    assert f'value="{first.pk}"' in form.content.decode()
+    assert 'hx-target="#milestones"' in form.content.decode()
+
+
 def test_adding_a_milestone_with_dependencies_in_place(client, manager, project):
     first = MilestoneFactory(project=project, title="Contract signed")
     client.force_login(manager)
