@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget
 
 from products import access
-from products.cards import render_cards
+from products.cards import render_cards, render_rows
 from products.extensions import attach_deliveries, knows_deliveries
 from products.forms import RoadmapFilterForm, RoadmapItemCreateForm
 from products.models import Horizon, Kpi, Product, RoadmapItem
@@ -111,6 +111,7 @@ def roadmap_context(
             table_context(state, table_page(product, state)),
             table_add_form=add_form("table", add_forms.get("table")),
         )
+        render_rows(context, context["items"])
     else:
         columns = board_columns(product, state)
         for column in columns:
@@ -247,6 +248,7 @@ def table_answer(
     order now puts it (or on another page, or gone from a filtered table)."""
     page = table_page(product, state)
     context = page_context(product, state, **table_context(state, page))
+    render_rows(context, context["items"])
     html = announcement(request, announce) + render_to_string(
         "products/roadmap.html#roadmap-table", context, request
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from products.models import RoadmapItem, RoadmapItemChange, Status
 from roleplan.numbers import num
+from tests.factories import UserFactory
 from tests.products.factories import KpiFactory, card_data, make_item, make_product
 
 HX = {"HX-Request": "true"}
@@ -783,3 +784,30 @@ def test_a_card_shows_what_is_saved_now_even_when_changed_behind_its_back(
     filtered = roadmap_url(product, "?status=idea")
     filtered_card = card_on_page(client.get(filtered).content.decode(), item.pk)
     assert f'hx-get="{edit_url(item, "?status=idea")}"' in filtered_card  # its page's filters
+
+
+def test_a_table_row_shows_what_is_saved_now_even_when_changed_behind_its_back(
+    client, product, kpi, item, owner
+):
+    """The table's rows are cached like the cards (products/cards.py): a KPI renamed, an ICE
+    input changed by a bulk update, another viewer's rights: each is another row."""
+    client.force_login(owner)
+    table = roadmap_url(product, "?view=table")
+
+    def row() -> str:
+        html = client.get(table).content.decode()
+        return re.search(rf'<tr id="item-{item.pk}">.*?</tr>', html, re.S).group(0)
+
+    product.scoring = "both"
+    product.save()
+    assert "Repurchase rate" in row()
+    assert "Edit</a>" in row()
+    kpi.name = "Repeat purchases"
+    kpi.save()
+    assert "Repeat purchases" in row()
+    RoadmapItem.objects.filter(pk=item.pk).update(title="Cart nudges")
+    assert ">Cart nudges</a>" in row()
+    RoadmapItem.objects.filter(pk=item.pk).update(ice_ease=7)  # only an input the row shows
+    assert '<td class="num">7</td>' in row()
+    client.force_login(UserFactory())  # a reader: no editor control, from the same cache
+    assert "Edit</a>" not in row()
