@@ -200,6 +200,10 @@ def scope_context(access: ProjectAccess, params: QueryDict | dict, **forms) -> d
     return {
         "project": project,
         "access": access,
+        # Every row's addresses start with it: one reverse() a page instead of four a row.
+        "deliverables_url": reverse(
+            "projects:deliverable_edit", args=[project.slug, 0]
+        ).removesuffix("0/"),
         "today": on,
         "filters": filters,
         "scope_choices": SCOPE_CHOICES,
