@@ -52,6 +52,12 @@ def item_deliveries(item_ids: list[int]) -> dict[int, ItemDelivery]:
         key = (row["total"], -row["project_id"])
         if item not in best or key > (best[item]["total"], -best[item]["project_id"]):
             best[item] = row
+    urls: dict[str, str] = {}  # one reverse() a project, not one an item
+    for row in best.values():
+        slug = row["project__slug"]
+        if slug not in urls:
+            urls[slug] = reverse("projects:detail", args=[slug])
+        row["url"] = urls[slug]
     return {item: delivery_of(row, today) for item, row in best.items()}
 
 
@@ -67,7 +73,7 @@ def delivery_of(row: dict, today) -> ItemDelivery:
     late = bool(row["overdue"]) or (done < total and forecast > row["project__deadline"])
     return ItemDelivery(
         project_name=row["project__name"],
-        url=reverse("projects:detail", args=[row["project__slug"]]),
+        url=row["url"],
         status_label=f"{state} · {done} of {total} done",
         forecast=forecast,
         late=late,
