@@ -1,6 +1,6 @@
 """The projects card of the dashboard: the baselines that await this user's approval, and the
 projects the user manages, edits or owns the product of, with their health, money (the same
-figures as the project page: projects.health), deadline, approval and the change requests
+figures as the project page: projects.health, from the cache for projects unchanged since), deadline, approval and the change requests
 waiting for this user. A fixed number of queries, whatever the number of projects."""
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ def dashboard_context(user) -> dict:
         .exclude(status__in=[ProjectStatus.DONE, ProjectStatus.CANCELLED])
         .order_by("deadline", "name")[:LIMIT]
     )
-    figures = health.figures_for_projects(projects, today)
+    # The same figures as the project page, kept under each project's revision (the product
+    # page's projects panel reads them so too): read only for projects changed since.
+    figures = health.figures_cached(projects, today)
     waiting: dict[int, list[dict]] = {p.pk: [] for p in projects}
     requests = (
         ChangeRequest.objects.open()
