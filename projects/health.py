@@ -441,8 +441,3 @@ def figures_cached(projects: list, today: date) -> dict[int, Figures]:
     if fresh:
         cache.set_many({figures_key(p, today): fresh[p.pk] for p in missing}, FIGURES_SECONDS)
     return {**{keys[key].pk: value for key, value in found.items()}, **fresh}
-
-
-def facts_for_projects(projects: list, today: date) -> dict[int, Facts]:
-    """What the health rules read, for each project (figures_for_projects)."""
-    return {pk: f.facts for pk, f in figures_for_projects(projects, today).items()}

@@ -146,7 +146,8 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     projects = list(page.object_list)
     on = timezone.localdate()
-    facts = health.facts_for_projects(projects, on)
+    # Each project's figures from the cache kept under its revision (as on the dashboard).
+    facts = {pk: f.facts for pk, f in health.figures_cached(projects, on).items()}
     counts = facet_counts(base, filters)
     # Each facet's link keeps the other filters (and the grouping), starting at page one.
     counts["all_url"] = filters.query(status="")

@@ -132,7 +132,7 @@ def test_project_page_and_lists_compute_the_same_facts(project, manager, product
     RiskFactory(project=project, probability=5, impact=5, status="closed")
 
     page = overview(project, date(2026, 10, 15))["facts"]
-    listed = health.facts_for_projects([project], date(2026, 10, 15))[project.pk]
+    listed = health.figures_for_projects([project], date(2026, 10, 15))[project.pk].facts
     assert page == listed
     assert page.overdue == 1
     assert page.flagged == 1

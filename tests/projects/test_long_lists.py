@@ -10,10 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from projects import services
+from projects import health, services
 from projects.models import Deliverable
 from tests.projects.factories import DeliverableFactory
 
@@ -247,6 +249,25 @@ def test_the_project_page_shows_a_change_at_once_though_it_keeps_its_figures(
     assert "done (50.0\u00a0%)" in after.content.decode()
     with django_assert_max_num_queries(warm):
         client.get(project.get_absolute_url())
+
+
+def test_the_project_list_and_the_dashboard_show_a_change_at_once_though_they_keep_figures(
+    client, manager, project, django_assert_max_num_queries
+):
+    """Both read each project's figures from the cache kept under its revision: shown again
+    unchanged, fewer queries; after a write, the new figures."""
+    client.force_login(manager)
+    index, dashboard = reverse("projects:index"), reverse("dashboard")
+    for url in (index, dashboard):
+        cache.clear()  # both pages keep the same figures
+        cold = queries(lambda url=url: client.get(url))
+        assert queries(lambda url=url: client.get(url)) <= cold - 4  # five aggregates kept
+    before = client.get(index).context["rows"][0]["facts"]
+    d = project.deliverables.get(title="Feature A")
+    client.post(reverse("projects:deliverable_done", args=[project.slug, d.pk]), {"version": "1"})
+    after = client.get(index).context["rows"][0]["facts"]
+    assert after != before
+    assert after == health.figures_for_projects([project], timezone.localdate())[project.pk].facts
 
 
 def test_every_write_counts_the_revision_of_the_project_up(project, manager, product_owner):
