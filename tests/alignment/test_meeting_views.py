@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from projects import services as project_services
 from roleplan.alignment import services
+from roleplan.alignment.forms import TIME_ZONES
 from roleplan.alignment.models import ActionItem, Decision, SyncMeeting
 from tests.alignment.sync_factories import make_series
 from tests.factories import UserFactory
@@ -308,6 +309,31 @@ def test_series_settings_with_stale_version_show_theirs_and_keep_mine(client, se
     assert response.status_code == 302
     series.refresh_from_db()
     assert (series.weekday, series.version, series.updated_by) == (4, 3, manager)
+
+
+def test_the_time_zone_select_shows_the_zone_chosen_now(client, series, pm):
+    """The ~600 zones are kept in the cache per chosen zone (alignment/forms.TimeZoneSelect):
+    after a change, the page offers every zone with the new one chosen."""
+    url = reverse("alignment:series", args=[series.pk])
+    client.force_login(pm)
+
+    def zone_select() -> str:
+        html = client.get(url).content.decode()
+        return html[
+            html.index('<select name="time_zone"') : html.index(
+                "</select>", html.index('<select name="time_zone"')
+            )
+        ]
+
+    for zone in ("Europe/Berlin", "America/Sao_Paulo"):
+        series.refresh_from_db()
+        data = {"weekday": 3, "time": "14:00", "duration_minutes": 45, "time_zone": zone}
+        assert client.post(url, {**data, "version": series.version}).status_code == 302
+        for _ in range(2):  # drawn, then from the cache
+            select = zone_select()
+            assert select.count("<option") == len(TIME_ZONES)
+            assert select.count(" selected>") == 1
+            assert f'<option value="{zone}" selected>' in select
 
 
 def test_series_settings_refuse_an_unknown_time_zone(client, series, pm):
