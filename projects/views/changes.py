@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from products.models import Kpi
 from projects import services
@@ -231,9 +232,9 @@ def option_add(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     )
     url = reverse("projects:change", args=[slug, number])
     if request.method == "GET":
-        if not change.is_open:
+        if not change.is_open:  # decided meanwhile (in another tab, say): show the decision
             messages.info(request, f"{change.code} is closed: it takes no more options.")
-            return redirect(url)
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         form = ChangeOptionForm(deliverables=in_scope(access.project), creating=True)
         form.fields["title"].widget.attrs["autofocus"] = True  # asked for: typing starts there
         context = {

@@ -331,6 +331,8 @@ def test_the_option_form_saves_item_effects_and_the_decision_page_says_what_move
     closed = client.get(add_url, follow=True)
     assert closed.redirect_chain == [(url, 302)]
     assert "CR-1 is closed: it takes no more options." in closed.content.decode()
+    in_place = client.get(add_url, headers={"HX-Request": "true"})  # the whole page, not a swap
+    assert (in_place.status_code, in_place["HX-Redirect"]) == (200, url)
     client.force_login(product_owner)
     assert "<strong>Yes</strong>" in html  # the rationale is Markdown
     assert "Recommendations (XYZ)</a>, brought into this project (Now" in html
