@@ -6,9 +6,9 @@ reported as failing instead of stopping the benchmark. The list follows the navi
 base.html (Dashboard, Products, Projects, Ownership, Sync, the user's profile, Password) and the
 links and tabs of each page from there: the product page and its forms (edit, KPIs, risks), the
 roadmap's board and table, an item's page and its in-place editor, the project's tabs (overview,
-scope, timeline, budget, risks, changes), a change request, the project's forms, the registry,
-an asset and its forms, the sync index, a meeting, a series' settings. Downloads (CSV, MSPDI,
-iCalendar) are not pages and are left out.
+scope, timeline, budget, risks, changes), a change request and its option form, the project's
+forms, the registry, an asset and its forms, the sync index, a meeting, a series' settings.
+Downloads (CSV, MSPDI, iCalendar) are not pages and are left out.
 
 `Objects` names the objects these pages show on one data set: the demo's (seed_demo) for the
 query counts, the large data set's (pages_data.py) for the load.
@@ -178,6 +178,13 @@ PAGES: list[PageSpec] = [
         "change",
         "change request page",
         "projects:change",
+        lambda o: [o.project_slug, o.change_number],
+        who=J,
+    ),
+    PageSpec(
+        "option_new",
+        "change request: new option form (loaded when asked for)",
+        "projects:option_add",
         lambda o: [o.project_slug, o.change_number],
         who=J,
     ),
