@@ -28,7 +28,7 @@ from projects.forms import (
 )
 from projects.models import ChangeOption, ChangeRequest, Deliverable, Project
 from projects.services import Refused
-from projects.views.editing import attach_errors, roadmap_items_of, stale_form
+from projects.views.editing import asked_for, attach_errors, roadmap_items_of, stale_form
 from roleplan.http import HttpRequest
 from roleplan.versioning import StaleEdit
 
@@ -236,11 +236,10 @@ def option_add(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             messages.info(request, f"{change.code} is closed: it takes no more options.")
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         form = ChangeOptionForm(deliverables=in_scope(access.project), creating=True)
-        form.fields["title"].widget.attrs["autofocus"] = True  # asked for: typing starts there
         context = {
             "project": access.project,
             "change": change,
-            "option_form": form,
+            "option_form": asked_for(form),
             "item_forms": new_item_forms(change, access.project),
         }
         if request.htmx:

@@ -97,6 +97,13 @@ def scope_guarded(
     return render(request, "projects/scope_guard.html", context, status=409)
 
 
+def asked_for(form: Form) -> Form:
+    """A form loaded when someone asked for it: its first field focused, so typing starts there
+    (htmx focuses [autofocus] as it swaps the form in)."""
+    form.visible_fields()[0].field.widget.attrs["autofocus"] = True
+    return form
+
+
 def saved(request: HttpRequest, *, region: Callable[[], HttpResponse], url: str, message: str):
     """After an inline add or a quick action: with htmx, the region again, fresh from the
     database, and the event the page's other regions refresh on; without, a redirect."""

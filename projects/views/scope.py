@@ -41,6 +41,7 @@ from projects.models import (
 from projects.services import Refused
 from projects.templatetags.projects_tags import person
 from projects.views.editing import (
+    asked_for,
     attach_errors,
     delete_item,
     edit_item,
@@ -260,11 +261,10 @@ def deliverable_add(request: HttpRequest, slug: str) -> HttpResponse:
     page = item_page(access, "deliverable", None)
     if request.method == "GET":
         form = DeliverableForm(**kwargs)
-        if request.htmx:  # opened on the scope page: the form in place, its title focused
-            form.fields["title"].widget.attrs["autofocus"] = True
+        if request.htmx:  # opened on the scope page: the form in place, with the filters
             post_url = reverse("projects:deliverable_add", args=[slug])
             post_url += ScopeFilters.of(request.GET).query
-            context = {"form": form, "post_url": post_url}
+            context = {"form": asked_for(form), "post_url": post_url}
             return render(request, "projects/_deliverable_add_form.html", context)
         return render(request, "projects/item_form.html", {**page, "form": form})
     form = DeliverableForm(request.POST, **kwargs)

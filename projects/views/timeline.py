@@ -20,7 +20,15 @@ from projects import timeline as timelines
 from projects.access import ProjectAccess, get_project, get_project_for_edit
 from projects.forms import MilestoneForm
 from projects.models import DeliverableDependency, DeliverableStatus, Project
-from projects.views.editing import attach_errors, delete_item, edit_item, invalid, item_page, saved
+from projects.views.editing import (
+    asked_for,
+    attach_errors,
+    delete_item,
+    edit_item,
+    invalid,
+    item_page,
+    saved,
+)
 from roleplan.http import HttpRequest
 
 PAGE_SIZE = 50
@@ -168,12 +176,10 @@ def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
     page = item_page(access, "milestone", None)
     if request.method == "GET":
         form = MilestoneForm(**kwargs)
-        if request.htmx:  # opened on the timeline: the form in place, its title focused
-            form.fields["title"].widget.attrs["autofocus"] = True
+        if request.htmx:  # opened on the timeline: the form in place
             post_url = reverse("projects:milestone_add", args=[slug])
-            return render(
-                request, "projects/_milestone_add_form.html", {"form": form, "post_url": post_url}
-            )
+            context = {"form": asked_for(form), "post_url": post_url}
+            return render(request, "projects/_milestone_add_form.html", context)
         return render(request, "projects/item_form.html", {**page, "form": form})
     form = MilestoneForm(request.POST, **kwargs)
     if form.is_valid():

@@ -131,9 +131,10 @@ COMMENT_TEXTS = ("body",)
 
 
 def on_postgresql(conn=connection) -> bool:
-    # The one switch between the two databases (see the module's docstring): the ORM's full-text
-    # search (SearchVector, SearchQuery, SearchRank over GIN indexes) exists only on PostgreSQL;
-    # SQLite gets the plain word match the ORM can say on both.
+    """The one switch between the two databases (see the module's docstring); SQLite gets the
+    plain word match the ORM can say on both."""
+    # Vendor branch because the ORM cannot say full-text search on SQLite: SearchVector,
+    # SearchQuery and SearchRank (django.contrib.postgres, over GIN indexes) compile only there.
     return conn.vendor == "postgresql"
 
 
